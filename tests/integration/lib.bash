@@ -1,0 +1,73 @@
+# Integration-test harness: TAP output, skip reasons, prerequisites.
+# Source it, define cases with `check "name" function`, end with `done_testing`.
+#   check NAME FN [ARGS...]  runs FN in a subshell; exit 0 = ok, 77 = skip (reason on stdout's last line)
+#   skip NAME REASON         reports a skipped case
+#   need_root / need_kvm / need_cmd CMD: called inside a case, skip it with the reason
+set -u
+
+CELLA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CELLA_BUILD=${CELLA_BUILD:-$CELLA_TOP/build-asan}
+CELLA_RELEASE_BUILD=${CELLA_RELEASE_BUILD:-$CELLA_TOP/build}
+_tap_n=0
+_tap_failed=0
+TEST_TMP=$(mktemp -d -t cella-it.XXXXXX)
+trap 'rm -rf "$TEST_TMP"' EXIT
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP $2"
+}
+
+check() {
+	local name=$1 out rc
+	shift
+	_tap_n=$((_tap_n + 1))
+	out=$( ("$@") 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $_tap_n - $name"
+	elif [ $rc -eq 77 ]; then
+		echo "ok $_tap_n - $name # SKIP $(printf '%s\n' "$out" | tail -n1)"
+	else
+		echo "not ok $_tap_n - $name (exit $rc)"
+		printf '%s\n' "$out" | tail -n 25 | sed 's/^/#   /'
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+# Inside a case: fail with a message.
+fail() {
+	echo "FAILED: $*"
+	exit 1
+}
+
+# Inside a case: assert that a command succeeds.
+expect() {
+	"$@" || fail "expected success: $*"
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
+}
+
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 || { echo "needs $1 (not installed)"; exit 77; }
+}
+
+# /dev/kvm present and a VM can be created.
+kvm_usable() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+need_kvm() {
+	kvm_usable || { echo "needs a usable /dev/kvm"; exit 77; }
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	if [ $_tap_failed -ne 0 ]; then
+		echo "FAILED: $_tap_failed failed case(s)"
+		exit 1
+	fi
+	exit 0
+}
