@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLA_VMM_API_H
+#define CELLA_VMM_API_H
+
+/*
+ * The VMM control API: HTTP/1.1 + JSON over a unix socket, Firecracker style,
+ * served by one dedicated thread. The VMM supplies the operations; the API
+ * only parses, routes and answers. Routes:
+ *   GET  /          {"name":"cella-vmm","version":...}
+ *   GET  /vm        ops->describe()
+ *   PUT  /vm/state  {"state":"paused"|"running"|"shutdown"|"force-shutdown"} -> 204
+ */
+#include <jansson.h>
+
+#include <cella/error.h>
+
+struct vmm_api;
+
+struct vmm_api_ops {
+	/* New reference: {"state":..., "config":{...}}. */
+	json_t *(*describe)(void *opaque);
+	/* On failure set err; cella_error_set_status(err, 4xx) picks the HTTP status (default 500). */
+	int (*set_state)(void *opaque, const char *state, cella_err_t *err);
+};
+
+int vmm_api__start(const char *socket_path, const struct vmm_api_ops *ops, void *opaque, struct vmm_api **out,
+		   cella_err_t *err);
+/* Stops the thread, closes every connection, unlinks the socket. Safe on NULL. */
+void vmm_api__stop(struct vmm_api *api);
+
+#endif
