@@ -56,12 +56,12 @@ static inline void cella_cleanup_strv(char ***v)
 	}
 }
 
-#define _cleanup_free_ __attribute__((cleanup(cella_cleanup_free)))
-#define _cleanup_close_ __attribute__((cleanup(cella_cleanup_close)))
-#define _cleanup_fclose_ __attribute__((cleanup(cella_cleanup_fclose)))
+#define _cleanup_free_	   __attribute__((cleanup(cella_cleanup_free)))
+#define _cleanup_close_	   __attribute__((cleanup(cella_cleanup_close)))
+#define _cleanup_fclose_   __attribute__((cleanup(cella_cleanup_fclose)))
 #define _cleanup_closedir_ __attribute__((cleanup(cella_cleanup_closedir)))
-#define _cleanup_error_ __attribute__((cleanup(cella_cleanup_error)))
-#define _cleanup_strv_ __attribute__((cleanup(cella_cleanup_strv)))
+#define _cleanup_error_	   __attribute__((cleanup(cella_cleanup_error)))
+#define _cleanup_strv_	   __attribute__((cleanup(cella_cleanup_strv)))
 
 static inline void *cella_steal_pointer(void *pp)
 {
@@ -81,6 +81,6 @@ static inline int cella_steal_fd(int *fd)
 }
 
 #define steal_pointer(pp) cella_steal_pointer(pp)
-#define steal_fd(fdp) cella_steal_fd(fdp)
+#define steal_fd(fdp)	  cella_steal_fd(fdp)
 
 #endif

@@ -22,7 +22,7 @@
 
 #define API_MAX_CONNECTIONS 8
 #define API_READ_TIMEOUT_MS 5000
-#define API_BUFFER (VMM_HTTP_MAX_HEAD + VMM_HTTP_MAX_BODY + 8)
+#define API_BUFFER	    (VMM_HTTP_MAX_HEAD + VMM_HTTP_MAX_BODY + 8)
 
 struct api_conn {
 	int fd;
@@ -44,7 +44,8 @@ struct vmm_api {
 struct api_route {
 	const char *path;
 	const char *method;
-	int (*handle)(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp, cella_err_t *err);
+	int (*handle)(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+		      cella_err_t *err);
 };
 
 static long long now_ms(void)
@@ -55,13 +56,15 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int route_root(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp, cella_err_t *err)
+static int route_root(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+		      cella_err_t *err)
 {
 	*resp = json_pack("{s:s, s:s}", "name", "cella-vmm", "version", CELLA_VERSION);
 	return 200;
 }
 
-static int route_get_vm(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp, cella_err_t *err)
+static int route_get_vm(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+			cella_err_t *err)
 {
 	*resp = api->ops->describe(api->opaque);
 	return *resp ? 200 : 500;
@@ -79,13 +82,15 @@ static int route_put_state(struct vmm_api *api, const struct vmm_http_request *r
 
 	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL) {
-		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-				 jerr.text);
+		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
 		return 400;
 	}
 	state = json_object_get(body, "state");
 	if (!json_is_string(state)) {
-		cella_error_make(err, 0, "request body: state: expected one of paused, running, shutdown, force-shutdown");
+		cella_error_make(
+			err, 0,
+			"request body: state: expected one of paused, running, shutdown, force-shutdown");
 		goto out;
 	}
 	s = json_string_value(state);
@@ -99,7 +104,9 @@ static int route_put_state(struct vmm_api *api, const struct vmm_http_request *r
 			goto out;
 		}
 	}
-	cella_error_make(err, 0, "request body: state: '%s' is not one of paused, running, shutdown, force-shutdown", s);
+	cella_error_make(err, 0,
+			 "request body: state: '%s' is not one of paused, running, shutdown, force-shutdown",
+			 s);
 out:
 	json_decref(body);
 	return status;
@@ -133,8 +140,8 @@ static int send_response(int fd, int status, json_t *body, const char *allow, bo
 	size_t blen = text ? strlen(text) + 1 : 0; /* body ends with a newline */
 	int n;
 
-	n = asprintf(&head, "HTTP/1.1 %d %s\r\nServer: cella-vmm\r\n%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
-		     vmm_http__reason(status), text ? "Content-Type: application/json\r\n" : "",
+	n = asprintf(&head, "HTTP/1.1 %d %s\r\nServer: cella-vmm\r\n%s%s%s%sContent-Length: %zu\r\n%s\r\n",
+		     status, vmm_http__reason(status), text ? "Content-Type: application/json\r\n" : "",
 		     allow ? "Allow: " : "", allow ? allow : "", allow ? "\r\n" : "", blen,
 		     keep_alive ? "" : "Connection: close\r\n");
 	if (n < 0 || write_all(fd, head, (size_t)n) < 0)
@@ -322,7 +329,8 @@ static int api_clear_stale(const char *path, cella_err_t *err)
 		return cella_error_sys(err, "socket");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return cella_error_make(err, EADDRINUSE, "api socket '%s': another process is listening on it", path);
+		return cella_error_make(err, EADDRINUSE,
+					"api socket '%s': another process is listening on it", path);
 	if (errno != ECONNREFUSED)
 		return cella_error_sys(err, "api socket '%s'", path);
 	if (unlink(path) < 0)
@@ -338,8 +346,8 @@ static int api_listen(const char *path, cella_err_t *err)
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return cella_error_make(err, ENAMETOOLONG, "api socket '%s': path longer than %zu bytes", path,
-					sizeof(sa.sun_path) - 1);
+		return cella_error_make(err, ENAMETOOLONG, "api socket '%s': path longer than %zu bytes",
+					path, sizeof(sa.sun_path) - 1);
 	if (api_clear_stale(path, err) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

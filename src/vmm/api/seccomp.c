@@ -25,36 +25,43 @@ bool vmm_seccomp__enabled(void)
 const char *vmm_seccomp__kind_name(enum vmm_thread_kind kind)
 {
 	switch (kind) {
-	case VMM_THREAD_MAIN: return "main";
-	case VMM_THREAD_VCPU: return "vcpu";
-	case VMM_THREAD_DEVICES: return "devices";
-	case VMM_THREAD_API: return "api";
+	case VMM_THREAD_MAIN:
+		return "main";
+	case VMM_THREAD_VCPU:
+		return "vcpu";
+	case VMM_THREAD_DEVICES:
+		return "devices";
+	case VMM_THREAD_API:
+		return "api";
 	}
 	return "unknown";
 }
 
 /* What every thread needs: memory management by glibc, locks, time, exiting, signals. */
 static const char *const common_syscalls[] = {
-	"read", "write", "readv", "writev", "close", "futex", "mmap", "munmap", "mremap", "mprotect", "madvise",
-	"brk", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
-	"clock_gettime", "clock_nanosleep", "nanosleep", "sched_yield", "getpid", "gettid", "tgkill",
-	"restart_syscall", "getrandom", "fstat", "newfstatat", "lseek", "rseq", "set_robust_list",
+	"read",		 "write",	    "readv",	    "writev",	      "close",	      "futex",
+	"mmap",		 "munmap",	    "mremap",	    "mprotect",	      "madvise",      "brk",
+	"exit",		 "exit_group",	    "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
+	"clock_gettime", "clock_nanosleep", "nanosleep",    "sched_yield",    "getpid",	      "gettid",
+	"tgkill",	 "restart_syscall", "getrandom",    "fstat",	      "newfstatat",   "lseek",
+	"rseq",		 "set_robust_list",
 };
 
 static const char *const main_syscalls[] = {
-	"wait4", "rt_sigtimedwait", "ppoll", "poll", "epoll_wait", "epoll_pwait", "unlink", "unlinkat", "kill",
-	"munlock",
+	"wait4",       "rt_sigtimedwait", "ppoll",    "poll", "epoll_wait",
+	"epoll_pwait", "unlink",	  "unlinkat", "kill", "munlock",
 };
 
 static const char *const devices_syscalls[] = {
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime", "timerfd_gettime", "ppoll", "poll", "pread64",
-	"pwrite64", "preadv", "pwritev", "fsync", "fdatasync", "fallocate", "eventfd2", "recvfrom", "sendto",
-	"recvmsg", "sendmsg",
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime", "timerfd_gettime",
+	"ppoll",      "poll",	     "pread64",	  "pwrite64",	     "preadv",
+	"pwritev",    "fsync",	     "fdatasync", "fallocate",	     "eventfd2",
+	"recvfrom",   "sendto",	     "recvmsg",	  "sendmsg",
 };
 
 static const char *const api_syscalls[] = {
-	"accept4", "accept", "recvfrom", "sendto", "recvmsg", "sendmsg", "poll", "ppoll", "shutdown",
-	"getsockopt", "fcntl",
+	"accept4", "accept", "recvfrom", "sendto",     "recvmsg", "sendmsg",
+	"poll",	   "ppoll",  "shutdown", "getsockopt", "fcntl",
 };
 
 /*
@@ -63,20 +70,24 @@ static const char *const api_syscalls[] = {
  * with a ptrace'd helper. Sanitizer builds only.
  */
 static const char *const sanitizer_syscalls[] = {
-	"openat", "open", "readlink", "readlinkat", "getdents64", "clone", "clone3", "ptrace", "prctl", "wait4",
-	"waitid", "sched_getaffinity", "getppid", "kill", "pipe2", "dup2", "dup3", "execve", "fcntl", "uname",
-	"setrlimit", "getrlimit", "prlimit64", "sysinfo", "statfs",
+	"openat",  "open",   "readlink",  "readlinkat", "getdents64", "clone",
+	"clone3",  "ptrace", "prctl",	  "wait4",	"waitid",     "sched_getaffinity",
+	"getppid", "kill",   "pipe2",	  "dup2",	"dup3",	      "execve",
+	"fcntl",   "uname",  "setrlimit", "getrlimit",	"prlimit64",  "sysinfo",
+	"statfs",
 };
 
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
-	KVM_GET_VCPU_EVENTS, KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI, KVM_GET_FPU, KVM_GET_LAPIC,
-	KVM_GET_MSRS, KVM_GET_DEBUGREGS, KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK,
+	KVM_RUN,	   KVM_GET_REGS,	KVM_SET_REGS,	     KVM_GET_SREGS, KVM_SET_SREGS,
+	KVM_GET_MP_STATE,  KVM_SET_MP_STATE,	KVM_GET_VCPU_EVENTS, KVM_IRQ_LINE,  KVM_IRQ_LINE_STATUS,
+	KVM_SIGNAL_MSI,	   KVM_GET_FPU,		KVM_GET_LAPIC,	     KVM_GET_MSRS,  KVM_GET_DEBUGREGS,
+	KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK,
 };
 
 static const unsigned long devices_ioctls[] = {
-	KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
-	KVM_GET_CLOCK, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG,
+	KVM_IRQ_LINE,	   KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI, KVM_IRQFD,
+	KVM_IOEVENTFD,	   KVM_SET_GSI_ROUTING, KVM_GET_CLOCK,	KVM_SET_USER_MEMORY_REGION,
+	KVM_GET_DIRTY_LOG,
 };
 
 static const unsigned long main_ioctls[] = {
@@ -118,7 +129,7 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs, size_t n
 	return 0;
 }
 
-#define ALLOW(list) allow_names(ctx, list, sizeof(list) / sizeof(list[0]), err)
+#define ALLOW(list)	   allow_names(ctx, list, sizeof(list) / sizeof(list[0]), err)
 #define ALLOW_IOCTLS(list) allow_ioctls(ctx, list, sizeof(list) / sizeof(list[0]), err)
 
 static bool built_with_sanitizers(void)

@@ -21,7 +21,8 @@ static void test_make_and_string(void **state)
 {
 	cella_err_t err = NULL;
 
-	assert_int_equal(cella_error_make(&err, 0, "config.json: %s: expected integer", "process.user.uid"), -1);
+	assert_int_equal(cella_error_make(&err, 0, "config.json: %s: expected integer", "process.user.uid"),
+			 -1);
 	assert_string_equal(cella_error_string(err), "config.json: process.user.uid: expected integer");
 	assert_int_equal(cella_error_status(err), 1);
 	cella_error_release(&err);
@@ -46,7 +47,8 @@ static void test_wrap_adds_context(void **state)
 	fails_with_errno(&err);
 	assert_int_equal(cella_error_wrap(&err, "load %s", "config.json"), -ENOENT);
 	assert_int_equal(cella_error_wrap(&err, "create"), -ENOENT);
-	assert_string_equal(cella_error_string(err), "create: load config.json: open '/nonexistent': No such file or directory");
+	assert_string_equal(cella_error_string(err),
+			    "create: load config.json: open '/nonexistent': No such file or directory");
 }
 
 static void test_wrap_without_error(void **state)
@@ -98,8 +100,8 @@ static void test_cleanup_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_make_and_string), cmocka_unit_test(test_sys_keeps_errno),
-		cmocka_unit_test(test_wrap_adds_context), cmocka_unit_test(test_wrap_without_error),
+		cmocka_unit_test(test_make_and_string),	   cmocka_unit_test(test_sys_keeps_errno),
+		cmocka_unit_test(test_wrap_adds_context),  cmocka_unit_test(test_wrap_without_error),
 		cmocka_unit_test(test_status_and_replace), cmocka_unit_test(test_null_err_pointer),
 		cmocka_unit_test(test_cleanup_helpers),
 	};

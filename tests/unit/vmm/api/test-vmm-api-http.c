@@ -127,12 +127,9 @@ static void test_reasons(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get),
-		cmocka_unit_test(test_put_with_body_and_split_reads),
-		cmocka_unit_test(test_pipelined),
-		cmocka_unit_test(test_connection_close_and_http10),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_huge_head),
+		cmocka_unit_test(test_get),	  cmocka_unit_test(test_put_with_body_and_split_reads),
+		cmocka_unit_test(test_pipelined), cmocka_unit_test(test_connection_close_and_http10),
+		cmocka_unit_test(test_malformed), cmocka_unit_test(test_huge_head),
 		cmocka_unit_test(test_reasons),
 	};
 

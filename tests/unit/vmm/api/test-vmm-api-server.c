@@ -136,11 +136,13 @@ static void test_routes(void **state)
 	request(fd, "GET /vm HTTP/1.1\r\n\r\n", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"state\":\"running\""));
 
-	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"state\":\"paused\"}", buf, sizeof(buf));
+	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"state\":\"paused\"}", buf,
+		sizeof(buf));
 	assert_non_null(strstr(buf, "HTTP/1.1 204 No Content\r\n"));
 	assert_string_equal(f->vm.state, "paused");
 
-	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"state\":\"paused\"}", buf, sizeof(buf));
+	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 18\r\n\r\n{\"state\":\"paused\"}", buf,
+		sizeof(buf));
 	assert_non_null(strstr(buf, "HTTP/1.1 409 Conflict\r\n"));
 	assert_non_null(strstr(buf, "already paused"));
 	close(fd);
@@ -164,7 +166,8 @@ static void test_errors(void **state)
 	assert_non_null(strstr(buf, "400 Bad Request"));
 	assert_non_null(strstr(buf, "invalid JSON"));
 
-	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 17\r\n\r\n{\"state\":\"fly\"}  ", buf, sizeof(buf));
+	request(fd, "PUT /vm/state HTTP/1.1\r\nContent-Length: 17\r\n\r\n{\"state\":\"fly\"}  ", buf,
+		sizeof(buf));
 	assert_non_null(strstr(buf, "400 Bad Request"));
 	assert_non_null(strstr(buf, "'fly' is not one of"));
 
