@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# containerd (Debian's) driving cella-runtime through the io.containerd.runc.v2
+# shim (ctr run --runc-binary): run, detach, task exec, kill, rm, memory limit
+# and a tty. containerd runs privately for this test (own socket, root, state,
+# generated config) and is shut down at the end; the image is an OCI archive
+# built offline from a static-busybox rootfs and loaded with `ctr image import`.
+#   CELLA_RUNTIME=/path/to/runtime bash tests/integration/runtime_ctr.sh
+# runs the same cases against another runtime (e.g. runc) to check the test itself.
+source "$(dirname "$0")/lib.bash"
+
+RUNTIME=${CELLA_RUNTIME:-$CELLA_BUILD/src/runtime/cli/cella-runtime}
+# Clients get a wrapper (same basename) that logs each call, so a case can
+# prove the runtime under test was used and not a default one.
+RUNTIME_LOG=$TEST_TMP/runtime-calls.log
+IMAGE=docker.io/library/cella-busybox:test
+CTD=$TEST_TMP/containerd
+NS=cella-it-$$ # also the cgroup parent ctr uses: /$NS/<container>
+export CONTAINERD_SNAPSHOTTER=native # overlayfs on overlayfs fails on some CI hosts
+run_containerd_existed=0
+[ -d /run/containerd ] && run_containerd_existed=1
+
+ctr_() {
+	timeout 60 ctr --address "$CTD/c.sock" -n "$NS" "$@"
+}
+# Options every `ctr run` gets: our runtime, runtime state and fifos inside $TEST_TMP.
+run_opts() {
+	echo --runc-binary "$RUNTIME" --runc-root "$CTD/runc-root" --fifo-dir "$CTD/fifo"
+}
+
+prerequisites() {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root"; return; }
+	local c
+	for c in containerd ctr containerd-shim-runc-v2 python3; do
+		command -v $c >/dev/null || { echo "needs $c (not installed)"; return; }
+	done
+	[ -x "$RUNTIME" ] || { echo "cella-runtime not built ($RUNTIME)"; return; }
+}
+why_not=$(prerequisites)
+if [ -z "$why_not" ]; then
+	mkdir -p "$TEST_TMP/bin"
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$RUNTIME_LOG" "$RUNTIME" >"$TEST_TMP/bin/cella-runtime"
+	chmod +x "$TEST_TMP/bin/cella-runtime"
+	RUNTIME_REAL=$RUNTIME
+	RUNTIME=$TEST_TMP/bin/cella-runtime
+fi
+
+# Fails unless the runtime under test was called with COMMAND.
+expect_runtime_called() {
+	grep -Eq "(^| )$1( |$)" "$RUNTIME_LOG" 2>/dev/null ||
+		fail "the runtime under test ($RUNTIME_REAL) was never called with '$1'"
+}
+containerd_pid=
+
+start_containerd() {
+	mkdir -p "$CTD"
+	cat >"$CTD/config.toml" <<-EOF
+		version = 2
+		root = "$CTD/root"
+		state = "$CTD/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+		  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+		  "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing"]
+		[grpc]
+		  address = "$CTD/c.sock"
+		[ttrpc]
+		  address = "$CTD/c.ttrpc.sock"
+		[debug]
+		  address = ""
+		[metrics]
+		  address = ""
+	EOF
+	containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
+	containerd_pid=$!
+	for _ in $(seq 300); do
+		ctr --address "$CTD/c.sock" version >/dev/null 2>&1 && return 0
+		kill -0 "$containerd_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	{
+		echo "containerd did not come up:"
+		tail -n 20 "$CTD/containerd.log"
+	} >"$TEST_TMP/start-failure"
+	return 1
+}
+
+cleanup() {
+	local c
+	if [ -n "$containerd_pid" ]; then
+		for c in $(ctr_ container ls -q 2>/dev/null); do
+			ctr_ task kill -s SIGKILL "$c" >/dev/null 2>&1
+			ctr_ task rm -f "$c" >/dev/null 2>&1
+			ctr_ container rm "$c" >/dev/null 2>&1
+		done
+		kill "$containerd_pid" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$containerd_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$containerd_pid" 2>/dev/null
+		wait "$containerd_pid" 2>/dev/null
+	fi
+	grep -F " $TEST_TMP/" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l
+	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	# the shim keeps its sockets in /run/containerd/s whatever the config says
+	if [ $run_containerd_existed -eq 0 ]; then
+		rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
+	fi
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+# Memory limit a process's cgroup carries (v1 memory.limit_in_bytes or v2 memory.max).
+memory_limit_of() {
+	local pid=$1 path base
+	path=$(awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "memory") print $3 }' \
+		"/proc/$pid/cgroup")
+	if [ -n "$path" ] && [ -r "/sys/fs/cgroup/memory$path/memory.limit_in_bytes" ]; then
+		cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes"
+		return
+	fi
+	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+	for base in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		[ -r "$base$path/memory.max" ] && { cat "$base$path/memory.max"; return; }
+	done
+	return 1
+}
+
+task_status() {
+	ctr_ task ls 2>/dev/null | awk -v c="$1" '$1 == c { print $3 }'
+}
+
+task_pid() {
+	ctr_ task ls 2>/dev/null | awk -v c="$1" '$1 == c { print $2 }'
+}
+
+wait_task_status() { # NAME STATUS
+	for _ in $(seq 200); do
+		[ "$(task_status "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_for_file_line() { # FILE LINE
+	for _ in $(seq 200); do
+		grep -qx "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+case_setup() {
+	[ -z "$why_not" ] || { echo "$why_not"; exit 77; }
+	local rc=0
+	"$CELLA_TOP/tests/tools/mkrootfs-busybox" "$TEST_TMP/rootfs" "$TEST_TMP/rootfs.tar" || rc=$?
+	[ $rc -eq 0 ] || exit $rc
+	"$CELLA_TOP/tests/tools/oci-archive-from-rootfs" "$TEST_TMP/rootfs.tar" "$IMAGE" "$TEST_TMP/image.tar" ||
+		fail "cannot build the OCI archive"
+	ctr_ image import "$TEST_TMP/image.tar" >/dev/null || fail "ctr image import failed"
+	ctr_ image ls -q | grep -qx "$IMAGE" || fail "$IMAGE missing after import"
+}
+
+need_setup() {
+	[ -z "$why_not" ] || { echo "$why_not"; exit 77; }
+	[ -n "$containerd_pid" ] || fail "containerd is not running (see the first case)"
+	ctr_ image ls -q | grep -qx "$IMAGE" || fail "the image was not imported (see the first case)"
+}
+
+case_run_output_and_status() {
+	need_setup
+	local out rc=0
+	# shellcheck disable=SC2046
+	out=$(ctr_ run --rm $(run_opts) "$IMAGE" r1 sh -c 'echo hello from busybox; exit 3' </dev/null 2>&1) || rc=$?
+	[ $rc -eq 3 ] || fail "exit status $rc, expected 3 (output: $out)"
+	grep -qx 'hello from busybox' <<<"$out" || fail "output: $out"
+	expect_runtime_called create
+	# shellcheck disable=SC2046
+	out=$(ctr_ run --rm $(run_opts) "$IMAGE" r2 true </dev/null 2>&1) || fail "true failed: $out"
+}
+
+case_detach_exec_kill_rm() {
+	need_setup
+	local out rc=0 log=$TEST_TMP/d1.log
+	# shellcheck disable=SC2046
+	ctr_ run -d $(run_opts) --log-uri "file://$log" "$IMAGE" d1 \
+		sh -c 'echo started; trap "echo got-term; exit 7" TERM; while :; do sleep 0.2; done' </dev/null ||
+		fail "run -d failed"
+	wait_for_file_line "$log" started || fail "no 'started' in the log: $(cat "$log" 2>&1)"
+	[ "$(task_status d1)" = RUNNING ] || fail "task d1 is '$(task_status d1)', expected RUNNING"
+	out=$(ctr_ task exec --exec-id e1 --fifo-dir "$CTD/fifo" d1 sh -c 'echo exec-ok $(cat /proc/1/comm); exit 4' \
+		</dev/null 2>&1) || rc=$?
+	[ $rc -eq 4 ] || fail "exec exit status $rc, expected 4 ($out)"
+	[ "$out" = "exec-ok sh" ] || fail "exec output: '$out'"
+	expect_runtime_called exec
+	ctr_ task kill d1 || fail "task kill failed"
+	wait_task_status d1 STOPPED || fail "d1 is '$(task_status d1)' after SIGTERM, expected STOPPED"
+	grep -qx got-term "$log" || fail "the container did not see SIGTERM: $(cat "$log")"
+	out=$(ctr_ task rm d1 2>&1) || fail "task rm failed: $out"
+	grep -q "exit code 7" <<<"$out" || fail "task rm did not report exit code 7: '$out'"
+	ctr_ container rm d1 || fail "container rm failed"
+	ctr_ container ls -q | grep -qx d1 && fail "d1 still listed after rm"
+	return 0
+}
+
+case_memory_limit() {
+	need_setup
+	local pid mem
+	# shellcheck disable=SC2046
+	ctr_ run -d $(run_opts) --memory-limit 67108864 "$IMAGE" m1 sleep 600 </dev/null >/dev/null ||
+		fail "run --memory-limit failed"
+	pid=$(task_pid m1)
+	[ "${pid:-0}" -gt 0 ] || fail "no pid for m1"
+	mem=$(memory_limit_of "$pid") || fail "cannot find the memory cgroup of $pid: $(cat "/proc/$pid/cgroup")"
+	ctr_ task kill -s SIGKILL m1 >/dev/null 2>&1
+	wait_task_status m1 STOPPED
+	ctr_ task rm m1 >/dev/null 2>&1
+	ctr_ container rm m1 >/dev/null 2>&1
+	[ "$mem" = 67108864 ] || fail "memory limit $mem, expected 67108864"
+}
+
+# ctr -t needs a terminal of its own; CI has none, so script(1) lends one, bounded by timeout.
+case_tty() {
+	need_setup
+	need_cmd script
+	local out cmd
+	cmd="ctr --address $CTD/c.sock -n $NS run --rm -t $(run_opts) $IMAGE t1 sh -c 'tty; [ -t 0 ] && echo stdin-tty'"
+	out=$(timeout 60 script -qec "$cmd" /dev/null </dev/null 2>&1) || fail "run -t failed: $out"
+	out=${out//$'\r'/}
+	grep -Eq '/dev/pts/[0-9]+$' <<<"$out" || fail "tty printed: '$out'"
+	grep -q stdin-tty <<<"$out" || fail "stdin is not a tty: '$out'"
+}
+
+case_containerd_failed() {
+	cat "$TEST_TMP/start-failure"
+	exit 1
+}
+
+if [ -z "$why_not" ] && ! start_containerd; then
+	check "containerd starts on a private socket" case_containerd_failed
+	containerd_pid=
+else
+	check "containerd starts, image import" case_setup
+fi
+check "ctr run: output and exit status" case_run_output_and_status
+check "ctr run -d, task exec, kill, rm" case_detach_exec_kill_rm
+check "ctr run --memory-limit reaches the cgroup" case_memory_limit
+check "ctr run -t under script(1)" case_tty
+done_testing
