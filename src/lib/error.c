@@ -35,7 +35,8 @@ static int error_fill(cella_err_t *err, int errno_value, const char *fmt, va_lis
 	return errno_value ? -errno_value : -1;
 }
 
-int cella_error_make(cella_err_t *err, int errno_value, const char *fmt, ...)
+/* Parenthesised: the name is also a macro (error.h). */
+int(cella_error_make)(cella_err_t *err, int errno_value, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -46,7 +47,8 @@ int cella_error_make(cella_err_t *err, int errno_value, const char *fmt, ...)
 	return ret;
 }
 
-int cella_error_sys(cella_err_t *err, const char *fmt, ...)
+/* Parenthesised: the name is also a macro (error.h). */
+int(cella_error_sys)(cella_err_t *err, const char *fmt, ...)
 {
 	int saved = errno ? errno : EIO;
 	va_list ap;
@@ -59,7 +61,8 @@ int cella_error_sys(cella_err_t *err, const char *fmt, ...)
 	return ret;
 }
 
-int cella_error_wrap(cella_err_t *err, const char *fmt, ...)
+/* Parenthesised: the name is also a macro (error.h). */
+int(cella_error_wrap)(cella_err_t *err, const char *fmt, ...)
 {
 	char *prefix, *joined = NULL;
 	va_list ap;

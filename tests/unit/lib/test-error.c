@@ -97,13 +97,28 @@ static void test_cleanup_helpers(void **state)
 		close(stolen);
 }
 
+/* The constructors are macros for the analyzers' sake; the functions stay callable by address. */
+static void test_functions_by_address(void **state)
+{
+	int (*make)(cella_err_t *, int, const char *, ...) = cella_error_make;
+	int (*wrap)(cella_err_t *, const char *, ...) = cella_error_wrap;
+	_cleanup_error_ cella_err_t err = NULL;
+
+	assert_int_equal(make(&err, EEXIST, "mkdir '%s'", "/run/cella"), -EEXIST);
+	assert_int_equal(wrap(&err, "start"), -EEXIST);
+	assert_string_equal(cella_error_string(err), "start: mkdir '/run/cella': File exists");
+	assert_int_equal(cella_error_negative(-5), -5);
+	assert_int_equal(cella_error_negative(0), -1);
+	assert_int_equal(cella_error_negative(3), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_make_and_string),	   cmocka_unit_test(test_sys_keeps_errno),
 		cmocka_unit_test(test_wrap_adds_context),  cmocka_unit_test(test_wrap_without_error),
 		cmocka_unit_test(test_status_and_replace), cmocka_unit_test(test_null_err_pointer),
-		cmocka_unit_test(test_cleanup_helpers),
+		cmocka_unit_test(test_cleanup_helpers),	   cmocka_unit_test(test_functions_by_address),
 	};
 
 	return cmocka_run_group_tests_name("error", tests, NULL, NULL);

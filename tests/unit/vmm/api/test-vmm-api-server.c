@@ -60,13 +60,17 @@ static int setup(void **state)
 	cella_err_t err = NULL;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/cella-api-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->path, sizeof(f->path), "%s/api.sock", f->dir);
 	snprintf(f->vm.state, sizeof(f->vm.state), "running");
 	if (vmm_api__start(f->path, &fake_ops, &f->vm, &f->api, &err) < 0) {
 		fprintf(stderr, "%s\n", cella_error_string(err));
 		cella_error_release(&err);
+		rmdir(f->dir);
+		free(f);
 		return -1;
 	}
 	*state = f;
