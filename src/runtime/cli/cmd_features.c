@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* features: the runtime-spec features document, merged from every module's lists. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cella/cleanup.h>
+
+#include "cli.h"
+#include "core/container.h"
+#include "oci/oci.h"
+#include "rootfs/rootfs.h"
+#include "security/security.h"
+
+static int features(struct cli *cli, int argc, char **argv)
+{
+	json_t *seccomp = cella_seccomp_features(), *caps = cella_caps_known();
+	json_t *mounts = cella_rootfs_mount_options_known();
+	json_t *doc = cella_oci_features(seccomp, caps, mounts);
+
+	json_decref(seccomp);
+	json_decref(caps);
+	json_decref(mounts);
+	if (doc == NULL) {
+		cella_err_t err = NULL;
+
+		cella_error_make(&err, ENOMEM, "features: out of memory");
+		return cli_fail(cli, &err);
+	}
+	json_dumpf(doc, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(doc);
+	return 0;
+}
+
+const struct cli_verb cli_verb_features = {"features", features, "features"};

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The container init, in the cloned child: joins namespaces, sets hostname and
+ * sysctls, mounts the rootfs, runs createContainer hooks, pivots, drops
+ * privileges, loads seccomp, then waits on the exec fifo for `start` and
+ * execve's the user process. Any failure goes back to the parent as a message.
+ */
+#include "core/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cella/cleanup.h>
+
+#include "core/sync.h"
+#include "core/util.h"
+#include "oci/hooks.h"
+#include "oci/terminal.h"
+#include "rootfs/rootfs.h"
+#include "security/security.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+extern char **environ;
+
+void cella_fds_cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* Kernels before 5.11: walk the table. */
+	for (int fd = first; fd < 65536; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+}
+
+static const char *env_lookup(const char *const *env, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (; env && *env; env++)
+		if (strncmp(*env, key, len) == 0 && (*env)[len] == '=')
+			return *env + len + 1;
+	return NULL;
+}
+
+int cella_find_executable(const char *name, const char *const *env, char **out, cella_err_t *err)
+{
+	const char *path = env_lookup(env, "PATH");
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return cella_error_sys(err, "exec: '%s'", name);
+		*out = strdup(name);
+		return *out ? 0 : cella_error_sys(err, "exec");
+	}
+	copy = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (copy == NULL)
+		return cella_error_sys(err, "exec");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = NULL;
+		struct stat st;
+
+		if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+			return cella_error_sys(err, "exec");
+		if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0) {
+			*out = candidate;
+			return 0;
+		}
+		free(candidate);
+	}
+	return cella_error_make(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static int become_root_in_userns(cella_err_t *err)
+{
+	/* Until now we carried the host ids; 0 is mapped now, take it so the setup runs as the ns's root. */
+	if (setresgid(0, 0, 0) < 0)
+		return cella_error_sys(err, "setresgid(0) in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		return cella_error_sys(err, "setresuid(0) in the user namespace");
+	return 0;
+}
+
+static int join_namespaces(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	/* The user namespace first: it decides what we may do with the others. */
+	if (ctx->join_fds[CELLA_NS_USER] >= 0) {
+		if (setns(ctx->join_fds[CELLA_NS_USER], CLONE_NEWUSER) < 0)
+			return cella_error_sys(err, "join user namespace '%s'",
+					       ctx->spec->ns[CELLA_NS_USER].path);
+		if (become_root_in_userns(err) < 0)
+			return -1;
+	}
+	for (int t = 0; t < CELLA_NS_COUNT; t++) {
+		/* pid is joined by the parent (it only affects children); user done above. */
+		if (t == CELLA_NS_USER || t == CELLA_NS_PID || ctx->join_fds[t] < 0)
+			continue;
+		if (setns(ctx->join_fds[t], cella_ns_clone_flag(t)) < 0)
+			return cella_error_sys(err, "join %s namespace '%s'", cella_ns_spec_name(t),
+					       ctx->spec->ns[t].path);
+		close(ctx->join_fds[t]);
+		ctx->join_fds[t] = -1;
+	}
+	if (ctx->late_unshare_flags && unshare(ctx->late_unshare_flags) < 0)
+		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->late_unshare_flags);
+	return 0;
+}
+
+static int apply_uts_and_sysctl(struct cella_spec *spec, cella_err_t *err)
+{
+	if (spec->hostname && *spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return cella_error_sys(err, "sethostname '%s'", spec->hostname);
+	if (spec->domainname && *spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return cella_error_sys(err, "setdomainname '%s'", spec->domainname);
+	for (size_t i = 0; i < spec->n_sysctl; i++) {
+		char path[PATH_MAX];
+
+		/* /proc/sys/net follows the opener's network namespace, so the host /proc is right here. */
+		snprintf(path, sizeof(path), "/proc/sys/%s", spec->sysctl[i].key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (cella_rt_write_file(path, spec->sysctl[i].value, strlen(spec->sysctl[i].value), err) < 0)
+			return cella_error_wrap(err, "config.json: linux.sysctl.%s", spec->sysctl[i].key);
+	}
+	if (spec->has_personality && personality(spec->personality) < 0)
+		return cella_error_sys(err, "personality");
+	return 0;
+}
+
+static int parent_hooks(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	char text[CELLA_SYNC_TEXT_MAX];
+	int type;
+
+	if (cella_sync_send(ctx->sync_fd, CELLA_SYNC_HOOKS, NULL, -1, err) < 0 ||
+	    cella_sync_recv(ctx->sync_fd, &type, text, sizeof(text), NULL, err) < 0)
+		return -1;
+	if (type != CELLA_SYNC_HOOKS_DONE)
+		return cella_error_make(err, EPROTO, "runtime did not run the prestart hooks");
+	return 0;
+}
+
+static int setup_terminal(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	_cleanup_close_ int master = -1, slave = -1;
+	struct cella_process *p = &ctx->spec->process;
+
+	if (cella_terminal_open(&master, &slave, err) < 0)
+		return -1;
+	if (p->console_rows && p->console_cols &&
+	    cella_terminal_set_size(master, p->console_rows, p->console_cols, err) < 0)
+		return -1;
+	if (cella_sync_send(ctx->sync_fd, CELLA_SYNC_CONSOLE_FD, NULL, master, err) < 0)
+		return -1;
+	return cella_terminal_make_controlling(slave, err);
+}
+
+static int load_seccomp(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	_cleanup_close_ int listener = -1;
+
+	if (cella_seccomp_load(ctx->security, &listener, err) < 0)
+		return -1;
+	if (listener >= 0 && cella_sync_send(ctx->sync_fd, CELLA_SYNC_SECCOMP_FD, NULL, listener, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int wait_for_start(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	char path[64];
+	int fd;
+
+	/* The fifo's path is outside the rootfs after pivot; reopen it through the O_PATH fd. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ctx->fifo_fd);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cella_error_sys(err, "open exec fifo");
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
+		return cella_error_sys(err, "write exec fifo");
+	}
+	/* fd stays open (close-on-exec): `start` sees EOF exactly when the user process is exec'd,
+	 * after the startContainer hooks, and only then runs the poststart hooks. */
+	close(ctx->fifo_fd);
+	ctx->fifo_fd = -1;
+	return 0;
+}
+
+static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
+{
+	struct cella_spec *spec = ctx->spec;
+	bool in_userns = spec->ns[CELLA_NS_USER].wanted;
+	char text[64];
+	int type;
+
+	/* A network namespace costs milliseconds to create: do it while the parent is busy too. */
+	if (ctx->early_unshare_flags && unshare(ctx->early_unshare_flags) < 0)
+		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->early_unshare_flags);
+	if (cella_sync_recv(ctx->sync_fd, &type, text, sizeof(text), NULL, err) < 0)
+		return -1;
+	if (type != CELLA_SYNC_GO)
+		return cella_error_make(err, EPROTO, "runtime went away before the container started");
+	ctx->st->pid = atoi(text); /* our pid as the host sees it, for the hooks' state */
+	/* Not dumpable while we hold the runtime's fds and memory: container processes cannot ptrace us or
+	 * open our /proc files. execve of the user's binary makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return cella_error_sys(err, "prctl(PR_SET_DUMPABLE)");
+	if (in_userns && !spec->ns[CELLA_NS_USER].path && become_root_in_userns(err) < 0)
+		return -1;
+	if (join_namespaces(ctx, err) < 0 || apply_uts_and_sysctl(spec, err) < 0)
+		return -1;
+	if (cella_rootfs_prepare(ctx->rootfs, in_userns, err) < 0)
+		return -1;
+	if ((json_object_get(spec->hooks, "prestart") || json_object_get(spec->hooks, "createRuntime")) &&
+	    parent_hooks(ctx, err) < 0)
+		return -1;
+	if (json_object_get(spec->hooks, "createContainer")) {
+		char *state_json = cella_state_hook_json(ctx->st, CELLA_STATUS_CREATING);
+		int ret = cella_hooks_run(spec->hooks, "createContainer", state_json, err);
+
+		free(state_json);
+		if (ret < 0)
+			return -1;
+	}
+	if (cella_rootfs_pivot_and_finish(ctx->rootfs, ctx->no_pivot, err) < 0)
+		return -1;
+	if (spec->process.terminal && setup_terminal(ctx, err) < 0)
+		return -1;
+	if (chdir(spec->process.cwd) < 0)
+		return cella_error_sys(err, "config.json: process.cwd: chdir '%s'", spec->process.cwd);
+	if (!ctx->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+	    errno != ENOSYS)
+		return cella_error_sys(err, "join a new session keyring");
+	/* Credentials, then seccomp: without no_new_privileges the security module keeps CAP_SYS_ADMIN
+	 * through apply_creds for the filter and drops it once the filter is loaded. */
+	if (cella_process_security_apply_creds(ctx->security, err) < 0 || load_seccomp(ctx, err) < 0)
+		return -1;
+	/* As runc: a missing binary fails create, not start. */
+	return cella_find_executable(spec->process.args[0], spec->process.env, exe, err);
+}
+
+void cella_init_main(struct cella_init_ctx *ctx)
+{
+	cella_err_t err = NULL;
+	char *exe = NULL;
+
+	if (init_setup(ctx, &exe, &err) < 0 || exe == NULL)
+		cella_sync_fail(ctx->sync_fd, &err);
+	if (cella_sync_send(ctx->sync_fd, CELLA_SYNC_READY, NULL, -1, &err) < 0)
+		_exit(1);
+	close(ctx->sync_fd);
+	if (ctx->fifo_fd >= 0 && wait_for_start(ctx, &err) < 0)
+		goto fail;
+	if (json_object_get(ctx->spec->hooks, "startContainer")) {
+		char *state_json = cella_state_hook_json(ctx->st, CELLA_STATUS_CREATED);
+
+		if (cella_hooks_run(ctx->spec->hooks, "startContainer", state_json, &err) < 0)
+			goto fail;
+		free(state_json);
+	}
+	cella_fds_cloexec_from(3 + ctx->preserve_fds);
+	execve(exe, (char *const *)ctx->spec->process.args, (char *const *)ctx->spec->process.env);
+	cella_error_sys(&err, "exec '%s'", exe);
+fail:
+	/* The runtime that created us is gone: stderr is all that is left. */
+	fprintf(stderr, "cella-runtime init: %s\n", cella_error_string(err));
+	_exit(127);
+}

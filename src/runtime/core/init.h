@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLA_RUNTIME_CORE_INIT_H
+#define CELLA_RUNTIME_CORE_INIT_H
+
+/* The container init: the child half of create, from clone to execve. */
+#include <stdbool.h>
+
+#include "core/spec.h"
+#include "core/state.h"
+
+struct cella_rootfs;
+struct cella_process_security;
+
+struct cella_init_ctx {
+	struct cella_spec *spec;
+	struct cella_rootfs *rootfs;
+	struct cella_process_security *security;
+	int sync_fd;		      /* child end of the socketpair */
+	int fifo_fd;		      /* O_PATH fd of <root>/<id>/exec.fifo, -1 for none */
+	int join_fds[CELLA_NS_COUNT]; /* opened namespace paths to join, -1 if none */
+	int preserve_fds;
+	bool no_pivot, no_new_keyring;
+	bool user_joined_first;	 /* joined user namespace: the other new namespaces are unshared after it */
+	int late_unshare_flags;	 /* namespaces to unshare in the child after joining */
+	int early_unshare_flags; /* unshared by the child at once, while the parent writes maps and cgroups */
+	struct cella_state *st;	 /* the parent's state (our copy): hooks get it, with our host pid from GO */
+};
+
+__attribute__((noreturn)) void cella_init_main(struct cella_init_ctx *ctx);
+
+/* Resolves a command name against PATH from env (as execvp would); *out malloc'd. */
+int cella_find_executable(const char *name, const char *const *env, char **out, cella_err_t *err);
+
+/* Marks every fd from 3+preserve_fds up close-on-exec. */
+void cella_fds_cloexec_from(int first);
+
+#endif

@@ -1,0 +1,546 @@
+#!/usr/bin/env bash
+# cella-runtime end to end, as root, with a busybox-static rootfs and configs from `cella-runtime spec`:
+# lifecycle, run/exec exit codes, namespaces, user namespace, list/ps, pause/resume, update,
+# delete --force, clean failure paths, fd hygiene, CVE-2019-5736 protection, logging, refused flags.
+source "$(dirname "$0")/lib.bash"
+# shellcheck disable=SC2064 # traps name the container ids of their case on purpose
+
+RT="$CELLA_BUILD/src/runtime/cli/cella-runtime"
+ROOT="$TEST_TMP/state"
+ROOTFS="$TEST_TMP/rootfs"
+PFX="cit$$"
+
+rt() {
+	timeout 60 "$RT" --root "$ROOT" "$@"
+}
+
+# One shared read-only busybox rootfs; applets as relative symlinks so they resolve inside.
+make_rootfs() {
+	[ -d "$ROOTFS/bin" ] && return 0
+	# a mapped root in a user namespace must be able to reach the rootfs
+	chmod 0755 "$TEST_TMP" || return 1
+	mkdir -p "$ROOTFS/bin" "$ROOTFS/tmp" "$ROOTFS/work" || return 1
+	cp /bin/busybox "$ROOTFS/bin/busybox" || return 1
+	for a in $("$ROOTFS/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a"
+	done
+}
+
+# An ELF with no PT_INTERP program header runs in a rootfs without a dynamic loader.
+is_static() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:4] == b"\x7fELF" and d[4] == 2
+phoff, = struct.unpack_from("<Q", d, 0x20)
+phentsize, phnum = struct.unpack_from("<HH", d, 0x36)
+sys.exit(1 if any(struct.unpack_from("<I", d, phoff + i * phentsize)[0] == 3 for i in range(phnum)) else 0)
+PY
+}
+
+need_runtime() {
+	need_root
+	[ -x "$RT" ] || { echo "cella-runtime not built at $RT"; exit 77; }
+	need_cmd python3
+	[ -x /bin/busybox ] && is_static /bin/busybox || { echo "needs a static /bin/busybox (busybox-static)"; exit 77; }
+	make_rootfs || fail "cannot build the rootfs"
+}
+
+# new_bundle NAME [python statements editing c]: bundle dir on stdout.
+new_bundle() {
+	local b="$TEST_TMP/bundles/$1"
+	mkdir -p "$b" || return 1
+	"$RT" spec --bundle "$b" || return 1
+	python3 - "$b/config.json" "$ROOTFS" "${2:-pass}" <<'PY' || return 1
+import json, sys
+path, rootfs, code = sys.argv[1], sys.argv[2], sys.argv[3]
+c = json.load(open(path))
+c["root"] = {"path": rootfs, "readonly": True}
+c["process"]["terminal"] = False
+c["process"]["args"] = ["true"]
+for k in c["process"].get("capabilities", {}):
+    c["process"]["capabilities"][k] = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_SETUID", "CAP_SETGID"] if k != "ambient" else []
+exec(code)
+json.dump(c, open(path, "w"), indent=1)
+PY
+	echo "$b"
+}
+
+status_of() {
+	rt state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null
+}
+
+# wait_status ID STATUS: bounded poll (10 s).
+wait_status() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(status_of "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "container $1 did not reach status $2 (is $(status_of "$1"))"
+}
+
+cleanup_ids() {
+	local id
+	for id in "$@"; do
+		timeout 30 "$RT" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+	done
+	return 0
+}
+
+no_trace_of() {
+	local id=$1
+	[ ! -e "$ROOT/$id" ] || fail "state dir $ROOT/$id left behind"
+	if find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .; then
+		fail "cgroup of $id left behind: $(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id")"
+	fi
+}
+
+case_lifecycle() {
+	need_runtime
+	local id=$PFX-life b pid
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle life 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt create --bundle "$b" --pid-file "$TEST_TMP/life.pid" "$id" </dev/null || fail "create failed"
+	[ "$(status_of $id)" = created ] || fail "after create: status $(status_of $id)"
+	pid=$(cat "$TEST_TMP/life.pid")
+	[ "$(rt state $id | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pid"], d["bundle"], sorted(d))')" = \
+		"$pid $b ['bundle', 'created', 'id', 'ociVersion', 'owner', 'pid', 'rootfs', 'status']" ] ||
+		fail "state JSON: $(rt state $id)"
+	rt start "$id" || fail "start failed"
+	[ "$(status_of $id)" = running ] || fail "after start: status $(status_of $id)"
+	rt start "$id" 2>"$TEST_TMP/err" && fail "second start succeeded"
+	grep -q "cannot start a container that is running" "$TEST_TMP/err" || fail "start error: $(cat $TEST_TMP/err)"
+	rt delete "$id" 2>"$TEST_TMP/err" && fail "delete of a running container succeeded"
+	grep -q "cannot delete container $id that is not stopped: running" "$TEST_TMP/err" || fail "delete: $(cat $TEST_TMP/err)"
+	rt kill "$id" KILL || fail "kill failed"
+	wait_status "$id" stopped
+	rt kill "$id" TERM 2>/dev/null && fail "kill of a stopped container succeeded"
+	rt delete "$id" || fail "delete failed"
+	rt state "$id" 2>/dev/null && fail "state after delete succeeded"
+	no_trace_of "$id"
+}
+
+case_run_exit_code() {
+	need_runtime
+	local id=$PFX-run b rc out
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle run 'c["process"]["args"] = ["sh", "-c", "echo out-$((6*7)); exit 7"]') || fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null)
+	rc=$?
+	[ $rc -eq 7 ] || fail "run exit status $rc, expected 7"
+	[ "$out" = out-42 ] || fail "output '$out'"
+	no_trace_of "$id"
+	# pid 1 cannot SIGKILL itself: kill it from outside while `run` waits for it
+	b=$(new_bundle run-sig 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --bundle "$b" "$id" </dev/null &
+	local runner=$!
+	wait_status "$id" running
+	rt kill "$id" KILL || fail "kill failed"
+	wait $runner
+	rc=$?
+	[ $rc -eq 137 ] || fail "killed container: exit status $rc, expected 137"
+	no_trace_of "$id"
+}
+
+case_exec() {
+	need_runtime
+	local id=$PFX-exec b out rc
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle exec 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	[ "$(status_of $id)" = running ] || fail "status $(status_of $id)"
+	rt exec "$id" sh -c 'exit 5' </dev/null
+	rc=$?
+	[ $rc -eq 5 ] || fail "exec exit status $rc, expected 5"
+	out=$(rt exec --env FOO=bar --cwd /tmp --user 1000:1001 "$id" sh -c 'echo $FOO $(pwd) $(id -u) $(id -g)' </dev/null) ||
+		fail "exec with --env/--cwd/--user failed"
+	[ "$out" = "bar /tmp 1000 1001" ] || fail "exec saw '$out'"
+	out=$(rt exec "$id" sh -c 'cat /proc/1/cmdline | tr "\0" " "' </dev/null)
+	[ "$out" = "sleep 600 " ] || fail "exec is not in the container's pid namespace: pid 1 is '$out'"
+	# --process with execCPUAffinity (runtime-spec 1.2): the final affinity is in force inside
+	cat >"$TEST_TMP/process.json" <<-'JSON'
+	{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; exit 6"], "cwd": "/", "env": ["PATH=/bin"],
+	 "user": {"uid": 0, "gid": 0}, "execCPUAffinity": {"initial": "0", "final": "0"}}
+	JSON
+	out=$(rt exec --process "$TEST_TMP/process.json" "$id" </dev/null)
+	rc=$?
+	[ $rc -eq 6 ] || fail "exec --process: exit $rc, expected 6 ($out)"
+	echo "$out" | grep -Eq "Cpus_allowed_list:[[:space:]]+0$" || fail "execCPUAffinity not applied: $out"
+	rt exec --detach --pid-file "$TEST_TMP/exec.pid" "$id" sleep 30 </dev/null || fail "exec --detach failed"
+	[ -s "$TEST_TMP/exec.pid" ] || fail "exec --pid-file not written"
+	rt exec "$id" /nonexistent </dev/null 2>"$TEST_TMP/err" && fail "exec of a missing binary succeeded"
+	grep -q nonexistent "$TEST_TMP/err" || fail "exec error: $(cat "$TEST_TMP/err")"
+	rt delete --force "$id" || fail "delete --force failed"
+	no_trace_of "$id"
+}
+
+case_namespaces() {
+	need_runtime
+	local id=$PFX-ns b out
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle ns 'c["hostname"] = "cella-box"; c["process"]["args"] = ["sh", "-c", "hostname; echo pid=$$; ls /sys/class/net | tr \"\\n\" \" \""]') ||
+		fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null) || fail "run failed: $out"
+	[ "$(echo "$out" | sed -n 1p)" = cella-box ] || fail "hostname: $out"
+	[ "$(echo "$out" | sed -n 2p)" = pid=1 ] || fail "not pid 1: $out"
+	[ "$(echo "$out" | sed -n 3p)" = "lo " ] || fail "network namespace has more than lo: $out"
+	[ "$(hostname)" != cella-box ] || fail "host hostname changed"
+}
+
+case_userns() {
+	need_runtime
+	[ -e /proc/self/ns/user ] || { echo "no user namespaces"; exit 77; }
+	local id=$PFX-user b out
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle user 'c["linux"]["namespaces"].append({"type": "user"}); c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]; c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]; c["process"]["args"] = ["sh", "-c", "id -u; cat /proc/self/uid_map"]') ||
+		fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null 2>&1) || fail "run in a user namespace failed: $out"
+	[ "$(echo "$out" | sed -n 1p)" = 0 ] || fail "uid inside: $out"
+	echo "$out" | sed -n 2p | grep -Eq '^ *0 +100000 +65536$' || fail "uid_map: $out"
+}
+
+case_list_ps() {
+	need_runtime
+	local id=$PFX-ps b out pid
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle ps 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --pid-file "$TEST_TMP/ps.pid" --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	pid=$(cat "$TEST_TMP/ps.pid")
+	out=$(rt list --format json | python3 -c "import json,sys; print([(c['id'], c['pid'], c['status']) for c in json.load(sys.stdin) if c['id'] == '$id'])")
+	[ "$out" = "[('$id', $pid, 'running')]" ] || fail "list json: $out"
+	rt list -q | grep -qx "$id" || fail "list -q lacks $id"
+	out=$(rt ps --format json "$id")
+	[ "$out" = "[$pid]" ] || fail "ps json: $out (init $pid)"
+}
+
+case_pause_resume() {
+	need_runtime
+	local id=$PFX-pause b
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle pause 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	rt pause "$id" || fail "pause failed"
+	[ "$(status_of $id)" = paused ] || fail "status after pause: $(status_of $id)"
+	rt exec "$id" true 2>/dev/null </dev/null && fail "exec into a paused container succeeded"
+	rt resume "$id" || fail "resume failed"
+	[ "$(status_of $id)" = running ] || fail "status after resume: $(status_of $id)"
+	rt resume "$id" 2>/dev/null && fail "resume of a running container succeeded"
+	return 0
+}
+
+case_update_memory() {
+	need_runtime
+	local id=$PFX-upd b limit
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle upd 'c["process"]["args"] = ["sleep", "600"]; c["linux"]["resources"]["memory"] = {"limit": 67108864}') || fail "bundle"
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	rt update --memory 96m "$id" || fail "update failed"
+	limit=$(rt exec "$id" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max' </dev/null)
+	[ "$limit" = 100663296 ] || {
+		# the container may not see its cgroup (no cgroup namespace): read it on the host
+		limit=$(cat /sys/fs/cgroup/memory/cella/$id/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/cella/$id/memory.max 2>/dev/null)
+		[ "$limit" = 100663296 ] || fail "memory limit after update: '$limit'"
+	}
+	rt update --memory bogus "$id" 2>"$TEST_TMP/err" && fail "update with a bad size succeeded"
+	grep -q -- "--memory" "$TEST_TMP/err" || fail "update error: $(cat "$TEST_TMP/err")"
+}
+
+case_delete_force() {
+	need_runtime
+	local id=$PFX-force b
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle force 'c["process"]["args"] = ["sh", "-c", "sleep 600 & sleep 600"]') || fail "bundle"
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "create of an existing id succeeded"
+	grep -q "container with id exists: $id" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	rt delete --force "$id" || fail "delete --force failed"
+	no_trace_of "$id"
+	# kill --all reaches every process of the container
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	rt kill --all "$id" SIGKILL || fail "kill --all failed"
+	wait_status "$id" stopped
+	rt delete "$id" || fail "delete of the stopped container failed"
+	no_trace_of "$id"
+	# a created (never started) container is deleted without --force, as runc does
+	b=$(new_bundle force2 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null || fail "create failed"
+	rt delete "$id" || fail "delete of a created container failed"
+	no_trace_of "$id"
+}
+
+case_invalid_config() {
+	need_runtime
+	local id=$PFX-bad b
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle bad 'c["process"]["user"]["uid"] = "root"') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "create with a bad config succeeded"
+	grep -q "config.json: process.user.uid: expected integer" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+	b=$(new_bundle bad2 'c["ociVersion"] = "2.0.0"') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "ociVersion 2.0.0 accepted"
+	grep -q "ociVersion: unsupported version '2.0.0'" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	b=$(new_bundle bad3 'c["linux"]["resources"]["memory"] = {"limit": "lots"}') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "bad resources accepted"
+	grep -q "linux.resources.memory.limit" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+	rt create --bundle "$b" "../evil" </dev/null 2>/dev/null && fail "id ../evil accepted"
+	return 0
+}
+
+case_missing_binary() {
+	need_runtime
+	local id=$PFX-nobin b
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle nobin 'c["process"]["args"] = ["/no/such/binary"]') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "create with a missing binary succeeded"
+	grep -q "/no/such/binary" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+	rt run --bundle "$b" "$id" </dev/null 2>/dev/null && fail "run with a missing binary succeeded"
+	no_trace_of "$id"
+}
+
+case_preserve_fds_and_leaks() {
+	need_runtime
+	local id=$PFX-fds b out pid
+	trap "cleanup_ids $id" EXIT
+	echo preserved-data >"$TEST_TMP/fd3"
+	b=$(new_bundle fds 'c["process"]["args"] = ["sh", "-c", "read line <&3; echo \"[$line]\""]') || fail "bundle"
+	out=$(rt run --preserve-fds 1 --bundle "$b" "$id" 3<"$TEST_TMP/fd3" </dev/null) || fail "run --preserve-fds failed: $out"
+	[ "$out" = "[preserved-data]" ] || fail "preserved fd 3 read '$out'"
+	# fd 3 is preserved; fds 4 and 7 are open in the caller but must not reach the container.
+	# The host reads the container process's fd table: no race with the shell's own fds.
+	b=$(new_bundle fds2 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt create --preserve-fds 1 --pid-file "$TEST_TMP/fds.pid" --bundle "$b" "$id" 3<"$TEST_TMP/fd3" 4<"$TEST_TMP/fd3" \
+		7>/dev/null </dev/null || fail "create failed"
+	rt start "$id" || fail "start failed"
+	pid=$(cat "$TEST_TMP/fds.pid")
+	out=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
+	[ "$out" = "0 1 2 3 " ] || fail "container fds: '$out' (expected 0 1 2 3)"
+	[ "$(readlink "/proc/$pid/fd/3")" = "$TEST_TMP/fd3" ] || fail "fd 3 is $(readlink "/proc/$pid/fd/3")"
+	rt delete --force "$id" || fail "delete failed"
+	b=$(new_bundle fds3 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --pid-file "$TEST_TMP/fds.pid" --bundle "$b" "$id" 3<"$TEST_TMP/fd3" 5>/dev/null </dev/null ||
+		fail "run failed"
+	pid=$(cat "$TEST_TMP/fds.pid")
+	out=$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')
+	[ "$out" = "0 1 2 " ] || fail "fd leak into the container: '$out'"
+}
+
+case_cve_2019_5736() {
+	need_runtime
+	local id=$PFX-exe b pid exe
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle exe 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt create --pid-file "$TEST_TMP/exe.pid" --bundle "$b" "$id" </dev/null || fail "create failed"
+	pid=$(cat "$TEST_TMP/exe.pid")
+	# the init is the runtime until start: its exe must be the sealed memfd, not the host binary
+	exe=$(readlink "/proc/$pid/exe")
+	case "$exe" in
+	/memfd:*) ;;
+	*) fail "runtime in the container runs from '$exe' (expected a sealed memfd)" ;;
+	esac
+	if echo x >>"/proc/$pid/exe" 2>/dev/null; then
+		fail "/proc/$pid/exe is writable"
+	fi
+	cmp -s "/proc/$pid/exe" "$RT" || fail "memfd copy differs from the binary"
+}
+
+case_log_json() {
+	need_runtime
+	local log=$TEST_TMP/log.json
+	timeout 30 "$RT" --root "$ROOT" --log "$log" --log-format json state no-such-container 2>/dev/null &&
+		fail "state of a missing container succeeded"
+	[ -s "$log" ] || fail "nothing logged"
+	python3 - "$log" <<'PY' || fail "log is not runc-style JSON lines: $(cat "$log")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines
+for l in lines:
+    d = json.loads(l)
+    assert d["level"] == "error" and "no-such-container" in d["msg"] and d["time"], d
+PY
+	timeout 30 "$RT" --log-format yaml list 2>"$TEST_TMP/err" && fail "unknown log format accepted"
+	grep -q "log-format" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	return 0
+}
+
+case_systemd_cgroup_refused() {
+	need_runtime
+	timeout 30 "$RT" --root "$ROOT" --systemd-cgroup list 2>"$TEST_TMP/err" && fail "--systemd-cgroup accepted"
+	grep -q "systemd-cgroup: not supported" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	return 0
+}
+
+case_cli_misc() {
+	need_runtime
+	"$RT" --version | grep -q "cella-runtime version" || fail "--version"
+	"$RT" --help | grep -q "create" || fail "--help"
+	"$RT" create --help | grep -q -- "--bundle" || fail "create --help"
+	"$RT" features | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ociVersionMax"]' || fail "features"
+	"$RT" spec --bundle "$TEST_TMP" || fail "spec"
+	"$RT" spec --bundle "$TEST_TMP" 2>"$TEST_TMP/err" && fail "spec overwrote config.json"
+	grep -q "exists" "$TEST_TMP/err" || fail "spec error: $(cat "$TEST_TMP/err")"
+	rt kill no-such 2>/dev/null && fail "kill of a missing container succeeded"
+	rt bogus-command 2>/dev/null && fail "unknown command accepted"
+	return 0
+}
+
+case_hooks_order() {
+	need_runtime
+	local id=$PFX-hooks b log=$TEST_TMP/hooklog
+	trap "cleanup_ids $id" EXIT
+	mkdir -p "$log"
+	# every hook saves the state it got on stdin and appends its name to "order"
+	b=$(new_bundle hooks "
+def hook(name, logdir):
+    return {'path': '/bin/sh', 'args': ['sh', '-c', 'cat > ' + logdir + '/' + name + '.json; echo ' + name + ' >> ' + logdir + '/order']}
+c['mounts'].append({'destination': '/hooklog', 'type': 'bind', 'source': '$log', 'options': ['rbind', 'rw']})
+c['hooks'] = {k: [hook(k, '$log')] for k in ['prestart', 'createRuntime', 'createContainer', 'poststop']}
+c['hooks']['startContainer'] = [hook('startContainer', '/hooklog')]
+# runs state on its own container: no lock may be held against readers while hooks run
+c['hooks']['poststart'] = [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $log/poststart.json; timeout 20 $RT --root $ROOT state $id | grep -q running && echo poststart >> $log/order']}]
+c['process']['args'] = ['sleep', '600']
+") || fail "bundle"
+	rt create --pid-file "$TEST_TMP/hooks.pid" --bundle "$b" "$id" </dev/null || fail "create failed"
+	[ "$(cat "$log/order" | tr '\n' ' ')" = "prestart createRuntime createContainer " ] ||
+		fail "hooks after create: $(cat "$log/order" | tr '\n' ' ')"
+	rt start "$id" || fail "start failed"
+	rt delete --force "$id" || fail "delete failed"
+	[ "$(cat "$log/order" | tr '\n' ' ')" = "prestart createRuntime createContainer startContainer poststart poststop " ] ||
+		fail "hook order: $(cat "$log/order" | tr '\n' ' ')"
+	python3 - "$log" "$id" "$(cat "$TEST_TMP/hooks.pid")" "$b" <<-'PY' || fail "hook state JSON wrong"
+	import json, sys
+	log, cid, pid, bundle = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+	want = {"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
+	        "startContainer": "created", "poststart": "running", "poststop": "stopped"}
+	for hook, status in want.items():
+	    s = json.load(open(f"{log}/{hook}.json"))
+	    assert (s["id"], s["pid"], s["status"], s["bundle"]) == (cid, pid, status, bundle), (hook, s)
+	PY
+	# a failing createRuntime hook fails create and leaves nothing
+	b=$(new_bundle hooks-fail 'c["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook-broke >&2; exit 3"]}]}') ||
+		fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "create with a failing hook succeeded"
+	grep -q "hook-broke" "$TEST_TMP/err" || fail "hook error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+}
+
+case_sysctl_seccomp_caps() {
+	need_runtime
+	local id=$PFX-sys b out
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle sys 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+c["process"]["capabilities"] = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}
+c["process"]["args"] = ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward; mkdir /dev/shm/x 2>&1; grep CapEff /proc/self/status"]') ||
+		fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null 2>&1) || fail "run failed: $out"
+	[ "$(echo "$out" | sed -n 1p)" = 1 ] || fail "sysctl not applied: $out"
+	echo "$out" | sed -n 2p | grep -q "Operation not permitted" || fail "seccomp rule not applied: $out"
+	echo "$out" | sed -n 3p | grep -Eq "CapEff:[[:space:]]+0000000000000020$" || fail "capabilities: $out"
+	# podman's shape: a non-root user, caps only in the bounding set, no_new_privs off, a seccomp filter
+	b=$(new_bundle sys-user 'c["process"]["user"] = {"uid": 1234, "gid": 1234, "additionalGids": [1234]}
+c["process"]["noNewPrivileges"] = False
+c["process"]["capabilities"] = {"bounding": ["CAP_SETGID", "CAP_SETUID", "CAP_KILL"]}
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+c["process"]["args"] = ["sh", "-c", "echo $(id -u):$(id -g); mkdir /dev/shm/y 2>&1; grep CapEff /proc/self/status"]') || fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null 2>&1) || fail "run as 1234 with seccomp failed: $out"
+	[ "$(echo "$out" | sed -n 1p)" = 1234:1234 ] || fail "user: $out"
+	echo "$out" | sed -n 2p | grep -q "Operation not permitted" || fail "seccomp rule not applied: $out"
+	echo "$out" | sed -n 3p | grep -Eq "CapEff:[[:space:]]+0000000000000000$" || fail "capabilities left: $out"
+	b=$(new_bundle sys-bad 'c["linux"]["sysctl"] = {"vm.swappiness": "10"}') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "host sysctl accepted"
+	grep -q "linux.sysctl.vm.swappiness: not in a separate kernel namespace" "$TEST_TMP/err" ||
+		fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+}
+
+case_join_netns_by_path() {
+	need_runtime
+	local a=$PFX-joina bid=$PFX-joinb b pid out
+	trap "cleanup_ids $a $bid" EXIT
+	b=$(new_bundle joina 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --pid-file "$TEST_TMP/joina.pid" --bundle "$b" "$a" </dev/null || fail "run a failed"
+	pid=$(cat "$TEST_TMP/joina.pid")
+	b=$(new_bundle joinb "
+for ns in c['linux']['namespaces']:
+    if ns['type'] == 'network':
+        ns['path'] = '/proc/$pid/ns/net'
+c['process']['args'] = ['readlink', '/proc/self/ns/net']") || fail "bundle"
+	out=$(rt run --bundle "$b" "$bid" </dev/null 2>&1) || fail "run b failed: $out"
+	[ "$out" = "$(readlink /proc/$pid/ns/net)" ] || fail "joined $out, container a has $(readlink /proc/$pid/ns/net)"
+	[ "$out" != "$(readlink /proc/self/ns/net)" ] || fail "b is in the host network namespace"
+}
+
+case_time_namespace() {
+	need_runtime
+	[ -e /proc/self/ns/time ] || { echo "kernel without time namespaces"; exit 77; }
+	local id=$PFX-time b out
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle time 'c["linux"]["namespaces"].append({"type": "time"})
+c["linux"]["timeOffsets"] = {"boottime": {"secs": 864000, "nanosecs": 0}}
+c["process"]["args"] = ["cat", "/proc/uptime"]') || fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null 2>&1) || fail "run failed: $out"
+	[ "${out%%.*}" -ge 864000 ] 2>/dev/null || fail "uptime inside '$out' lacks the 10-day boottime offset"
+	[ "$(cut -d. -f1 /proc/uptime)" -lt 864000 ] || { echo "host uptime already above 10 days"; exit 77; }
+}
+
+case_terminal() {
+	need_runtime
+	local id=$PFX-tty b sock=$TEST_TMP/console.sock recv=$CELLA_BUILD/tests/tools/console-recv out rc i
+	[ -x "$recv" ] || { echo "console-recv not built at $recv"; exit 77; }
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle tty 'c["process"]["terminal"] = True; c["process"]["args"] = ["sh", "-c", "tty; exit 3"]') || fail "bundle"
+	timeout 60 "$recv" --timeout 30 "$sock" >"$TEST_TMP/tty.out" 2>&1 &
+	local receiver=$!
+	trap 'kill $receiver 2>/dev/null; cleanup_ids $id' EXIT
+	for i in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || fail "console-recv did not listen"
+	rt run --console-socket "$sock" --bundle "$b" "$id" </dev/null
+	rc=$?
+	wait $receiver
+	[ $rc -eq 3 ] || fail "run with a terminal: exit $rc, expected 3"
+	grep -q "^/dev/pts/[0-9]" "$TEST_TMP/tty.out" || fail "tty inside: $(cat "$TEST_TMP/tty.out")"
+	# exec --tty into a running container
+	b=$(new_bundle tty3 'c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt run --detach --bundle "$b" "$id" </dev/null || fail "run --detach failed"
+	rm -f "$sock"
+	timeout 60 "$recv" --timeout 30 "$sock" >"$TEST_TMP/tty.out" 2>&1 &
+	receiver=$!
+	for i in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || fail "console-recv did not listen"
+	rt exec --tty --console-socket "$sock" "$id" sh -c 'tty; exit 4' </dev/null
+	rc=$?
+	wait $receiver
+	[ $rc -eq 4 ] || fail "exec --tty: exit $rc, expected 4"
+	grep -q "^/dev/pts/[0-9]" "$TEST_TMP/tty.out" || fail "exec tty inside: $(cat "$TEST_TMP/tty.out")"
+	rt delete --force "$id" || fail "delete failed"
+	b=$(new_bundle tty2 'c["process"]["terminal"] = True') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "terminal without --console-socket accepted"
+	grep -q "console-socket" "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+}
+
+check "create/start/state/kill/delete lifecycle" case_lifecycle
+check "run in the foreground returns the exit status (128+signal when killed)" case_run_exit_code
+check "run --detach + exec: status, --env, --cwd, --user, pid namespace, --process, --detach" case_exec
+check "namespaces: hostname, pid 1, network namespace with only lo" case_namespaces
+check "user namespace mapping" case_userns
+check "list and ps JSON" case_list_ps
+check "pause and resume" case_pause_resume
+check "update --memory" case_update_memory
+check "delete --force, kill --all, delete of a created one, duplicate id" case_delete_force
+check "invalid config: error names the field, nothing left behind" case_invalid_config
+check "missing binary fails create and leaves nothing" case_missing_binary
+check "--preserve-fds passes fd 3, no other fd leaks into the container" case_preserve_fds_and_leaks
+check "CVE-2019-5736: the runtime in the container is a sealed memfd copy" case_cve_2019_5736
+check "--log-format json writes JSON lines" case_log_json
+check "--systemd-cgroup is refused" case_systemd_cgroup_refused
+check "version, help, features, spec, unknown command" case_cli_misc
+check "hooks run in order with the state on stdin; a failing hook fails create" case_hooks_order
+check "sysctl, seccomp and capabilities applied; host sysctl refused" case_sysctl_seccomp_caps
+check "joining a network namespace by path" case_join_netns_by_path
+check "time namespace with a boottime offset" case_time_namespace
+check "terminal: pty master over --console-socket" case_terminal
+done_testing
