@@ -77,14 +77,15 @@ int sec_caps_parse(json_t *caps, int last_cap, struct sec_caps *out, cella_err_t
 		return sec_field_error(err, "process.capabilities.effective", "%s is not in permitted",
 				       sec_cap_name(first_cap(extra)));
 	/*
-	 * An ambient cap must be permitted and inheritable. `runc spec` writes
-	 * ambient without inheritable, so warn and skip rather than fail.
+	 * An ambient cap must be permitted and inheritable. `runc spec` and podman
+	 * write ambient without inheritable on every container, so skip it with a
+	 * debug note (runc is silent) rather than fail or warn each time.
 	 */
 	extra = out->set[SEC_CAP_AMBIENT] & ~(out->set[SEC_CAP_PERMITTED] & out->set[SEC_CAP_INHERITABLE]);
 	while (extra) {
 		int cap = first_cap(extra);
 
-		sec_log(CELLA_SECURITY_LOG_WARNING,
+		sec_log(CELLA_SECURITY_LOG_DEBUG,
 			"process.capabilities.ambient: %s is not both permitted and inheritable, skipped",
 			sec_cap_name(cap));
 		out->set[SEC_CAP_AMBIENT] &= ~BIT(cap);

@@ -110,7 +110,7 @@ static void test_ambient_needs_inheritable(void **state)
 	cella_security_set_log(NULL, NULL);
 	assert_int_equal(c.set[SEC_CAP_AMBIENT], 1ULL << 0);
 	assert_string_equal(logged,
-			    "0:process.capabilities.ambient: CAP_KILL is not both permitted and inheritable, "
+			    "1:process.capabilities.ambient: CAP_KILL is not both permitted and inheritable, "
 			    "skipped");
 	json_decref(caps);
 }
