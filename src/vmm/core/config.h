@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLA_VMM_CORE_CONFIG_H
+#define CELLA_VMM_CORE_CONFIG_H
+
+/*
+ * What one cella-vmm process runs: from a JSON file, then command-line flags
+ * that override it. Every error names the option or field that is wrong.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cella/error.h>
+
+#define VMM_CONFIG_MAX_CPUS	   255
+#define VMM_CONFIG_MIN_MEMORY_MIB  2
+#define VMM_CONFIG_MAX_MEMORY_MIB  (1024 * 1024) /* 1 TiB */
+#define VMM_CONFIG_DEFAULT_MEM_MIB 128
+
+/* Exit statuses of cella-vmm (docs/vmm.md). A debug-exit write of v gives (v << 1) | 1. */
+#define VMM_EXIT_OK	    0 /* guest powered off or asked for a reset */
+#define VMM_EXIT_HOST_ERROR 1
+#define VMM_EXIT_USAGE	    2
+#define VMM_EXIT_CRASH	    3
+
+enum vmm_console_kind {
+	VMM_CONSOLE_STDIO,
+	VMM_CONSOLE_NONE,
+	VMM_CONSOLE_FILE,
+};
+
+struct vmm_config {
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	uint64_t memory_mib;
+	unsigned cpus;
+	enum vmm_console_kind console;
+	char *console_path; /* VMM_CONSOLE_FILE only */
+	char *api_socket;
+	bool hugepages;
+	bool seccomp;
+	bool debug; /* log unclaimed port/MMIO accesses */
+	bool help;  /* --help was given: print usage, run nothing */
+};
+
+void vmm_config__init(struct vmm_config *cfg);
+void vmm_config__release(struct vmm_config *cfg);
+/* Merges the JSON file at path into cfg ("PATH: field: problem" on error). */
+int vmm_config__load_file(struct vmm_config *cfg, const char *path, cella_err_t *err);
+/* Merges a JSON document given as text; origin names it in messages. */
+int vmm_config__load_string(struct vmm_config *cfg, const char *json, const char *origin, cella_err_t *err);
+/*
+ * Parses argv: --config FILE is read first wherever it appears, then every
+ * other flag overrides it. Checks the result (vmm_config__check). Errors carry
+ * exit status VMM_EXIT_USAGE.
+ */
+int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_err_t *err);
+/* Parses a --console / "console" value: stdio, none or file:PATH. */
+int vmm_config__parse_console(struct vmm_config *cfg, const char *value, const char *what, cella_err_t *err);
+/* Checks that the merged configuration can run (kernel given, ranges). */
+int vmm_config__check(const struct vmm_config *cfg, cella_err_t *err);
+/* The --help text. */
+const char *vmm_config__usage(void);
+
+#endif

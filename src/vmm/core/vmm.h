@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLA_VMM_CORE_VMM_H
+#define CELLA_VMM_CORE_VMM_H
+
+/*
+ * One virtual machine: the KVM file descriptors, guest RAM, the buses the
+ * devices sit on, the vCPU threads and the device event loop. Threads:
+ *   main (control)  - set-up, then waits for a stop request or SIGTERM/SIGINT;
+ *   vcpu N          - KVM_RUN loop, exits dispatched to the buses;
+ *   devices         - epoll loop: console input, timers;
+ *   api             - the HTTP control API (src/vmm/api), when --api-socket is given.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cella/error.h>
+
+#include "guest_mem.h"
+#include "core/bus.h"
+#include "core/config.h"
+#include "core/evloop.h"
+
+struct vmm;
+struct kvm_run;
+
+struct vmm_vcpu {
+	struct vmm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+};
+
+/* Why the VM stopped; decides the exit status. */
+enum vmm_stop_reason {
+	VMM_STOP_NONE,
+	VMM_STOP_POWEROFF,
+	VMM_STOP_RESET,
+	VMM_STOP_DEBUG_EXIT,
+	VMM_STOP_CRASH,
+	VMM_STOP_HOST_ERROR,
+	VMM_STOP_SIGNAL,
+	VMM_STOP_API,
+};
+
+struct vmm_device_instance {
+	const struct vmm_device_desc *desc;
+	void *state;
+};
+
+struct vmm {
+	const struct vmm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int mem_fd;
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct guest_mem mem;
+	struct vmm_bus pio;
+	struct vmm_bus mmio;
+	struct vmm_vcpu *vcpus;
+	unsigned ncpus;
+	struct vmm_evloop evloop;
+	struct vmm_device_instance *devices;
+	unsigned ndevices;
+	int console_out; /* COM1 output: stdout, a file, or -1 (none) */
+	bool console_out_owned;
+	struct timespec start; /* CLOCK_MONOTONIC at process start (a constructor), for the boot timer */
+	atomic_int stop_reason;
+	atomic_int exit_status;
+	atomic_bool paused;
+	int stop_efd; /* readable once a stop was requested */
+	pthread_mutex_t state_lock;
+	pthread_cond_t state_cond; /* vCPUs wait here while paused */
+	/* Presses the ACPI power button (set by the ACPI PM device); NULL without one. */
+	void (*power_button)(struct vmm *vm);
+	void *power_button_opaque;
+};
+
+/*
+ * Device registration, kvmtool style: each device file ends with
+ * VMM_DEVICE_REGISTER(desc) and needs no central table. init() claims its
+ * ranges and returns its state; exit() frees it. Devices are created in
+ * registration (link) order, destroyed in reverse.
+ */
+struct vmm_device_desc {
+	const char *name;
+	void *(*init)(struct vmm *vm, cella_err_t *err);
+	void (*exit)(struct vmm *vm, void *state);
+	struct vmm_device_desc *next;
+};
+
+void vmm_device__add(struct vmm_device_desc *desc);
+const struct vmm_device_desc *vmm_device__first(void);
+
+#define VMM_DEVICE_REGISTER(desc)                                       \
+	static void __attribute__((constructor)) desc##__register(void) \
+	{                                                               \
+		vmm_device__add(&(desc));                               \
+	}
+
+/* Creates the VM, its memory, devices and vCPUs, and loads the kernel. */
+int vmm__create(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err);
+/* Starts the vCPU and device threads. */
+int vmm__start(struct vmm *vm, cella_err_t *err);
+/* Waits for a stop request (guest, API or signal fd), stops every thread; returns the exit status. */
+int vmm__wait(struct vmm *vm, int signal_fd);
+void vmm__destroy(struct vmm *vm);
+
+/*
+ * Requests a stop. The first request wins: its status becomes the exit
+ * status. Safe from any thread.
+ */
+void vmm__request_stop(struct vmm *vm, enum vmm_stop_reason reason, int status);
+bool vmm__stopping(struct vmm *vm);
+
+/* Pauses or resumes every vCPU (the API's "paused" and "running"). */
+void vmm__set_paused(struct vmm *vm, bool paused);
+
+/* Asks the guest to shut down (ACPI power button). Returns -1 when the VM has no such device. */
+int vmm__request_guest_shutdown(struct vmm *vm);
+
+/* Sets an interrupt line to a level (for level-triggered lines such as the ACPI SCI). */
+void vmm__irq_set(struct vmm *vm, unsigned irq, bool level);
+
+/* Raises an edge on an ISA interrupt line of the in-kernel PIC and IOAPIC. */
+void vmm__irq_pulse(struct vmm *vm, unsigned irq);
+
+/* Writes guest console output to the console target. */
+void vmm__console_write(struct vmm *vm, const uint8_t *buf, size_t len);
+
+/* Milliseconds since the VMM process started (before main()). */
+double vmm__ms_since_start(const struct vmm *vm);
+
+#endif
