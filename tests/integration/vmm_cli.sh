@@ -92,7 +92,7 @@ case_unknown_kernel_format() {
 case_console_file() {
 	need_kvm
 	[ -f "$GUESTS/hello.elf" ] || fail "guests not built"
-	ASAN_OPTIONS=detect_leaks=0 vmm --kernel "$GUESTS/hello.elf" --memory 32 --console "file:$TEST_TMP/console.log"
+	ASAN_OPTIONS=detect_leaks=1 vmm --kernel "$GUESTS/hello.elf" --memory 32 --console "file:$TEST_TMP/console.log"
 	[ "$rc" -eq 1 ] || fail "exit status $rc: $err"
 	[ -z "$out" ] || fail "serial output leaked to stdout: $out"
 	grep -q '^PASS$' "$TEST_TMP/console.log" || fail "console file lacks PASS: $(cat "$TEST_TMP/console.log")"
@@ -100,7 +100,7 @@ case_console_file() {
 
 case_console_none() {
 	need_kvm
-	ASAN_OPTIONS=detect_leaks=0 vmm --kernel "$GUESTS/hello.elf" --memory 32 --console none
+	ASAN_OPTIONS=detect_leaks=1 vmm --kernel "$GUESTS/hello.elf" --memory 32 --console none
 	[ "$rc" -eq 1 ] || fail "exit status $rc: $err"
 	[ -z "$out" ] || fail "console none still printed: $out"
 }
@@ -110,7 +110,7 @@ case_config_json_runs() {
 	# Everything from the file; --cpus on the command line overrides "cpus": 1.
 	printf '{"kernel": "%s", "memory_mib": 32, "cpus": 1, "cmdline": "cpus=2", "console": "stdio"}\n' \
 		"$GUESTS/smp.elf" >"$TEST_TMP/vm.json"
-	ASAN_OPTIONS=detect_leaks=0 vmm --config "$TEST_TMP/vm.json" --cpus 2
+	ASAN_OPTIONS=detect_leaks=1 vmm --config "$TEST_TMP/vm.json" --cpus 2
 	[ "$rc" -eq 1 ] || fail "exit status $rc: $out $err"
 	grep -q 'smp: 2 cpus up' <<<"$out" || fail "config not applied: $out"
 }
@@ -136,7 +136,7 @@ case_hugepages_run() {
 		echo "needs 16 free 2 MiB huge pages (vm.nr_hugepages), this host has ${free:-0}"
 		exit 77
 	fi
-	ASAN_OPTIONS=detect_leaks=0 vmm --kernel "$GUESTS/memory.elf" --memory 32 --cmdline mem=32 --hugepages
+	ASAN_OPTIONS=detect_leaks=1 vmm --kernel "$GUESTS/memory.elf" --memory 32 --cmdline mem=32 --hugepages
 	[ "$rc" -eq 1 ] || fail "exit status $rc: $out $err"
 	grep -q '^PASS$' <<<"$out" || fail "memory guest on huge pages: $out"
 }
@@ -183,7 +183,7 @@ case_api_shutdown() {
 	need_kvm
 	need_cmd curl
 	local sock=$TEST_TMP/api.sock pid i state
-	ASAN_OPTIONS=detect_leaks=0 "$VMM" --kernel "$GUESTS/acpi-button.elf" --memory 32 --api-socket "$sock" \
+	ASAN_OPTIONS=detect_leaks=1 "$VMM" --kernel "$GUESTS/acpi-button.elf" --memory 32 --api-socket "$sock" \
 		</dev/null >"$TEST_TMP/button.out" 2>"$TEST_TMP/button.err" &
 	pid=$!
 	trap 'kill -9 $pid 2>/dev/null' EXIT # whatever happens, no VMM outlives the case
