@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `cella`: global options, the verb table, dispatch and exit status. */
 #include "cli.h"
+#include "client.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,9 +12,9 @@
 
 /* The verbs, alphabetical (the order `cella --help` lists them in). */
 static const struct cella_cli_verb *const verbs[] = {
-	&cella_cli_verb_check,
-	&cella_cli_verb_help,
-	&cella_cli_verb_version,
+	&cella_cli_verb_check,	&cella_cli_verb_delete, &cella_cli_verb_help,  &cella_cli_verb_image,
+	&cella_cli_verb_launch, &cella_cli_verb_list,	&cella_cli_verb_pause, &cella_cli_verb_restart,
+	&cella_cli_verb_resume, &cella_cli_verb_start,	&cella_cli_verb_stop,  &cella_cli_verb_version,
 };
 
 static const char main_help_head[] =

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLA_CLI_CLIENT_H
+#define CELLA_CLI_CLIENT_H
+
+/*
+ * The verbs that talk to cellad: a small HTTP/1.0 client on its unix socket
+ * and the Incus response envelope (sync replies, async operations waited for,
+ * errors with the daemon's own message).
+ */
+#include <jansson.h>
+#include <stdbool.h>
+
+#include <cella/error.h>
+
+#include "cli.h"
+
+#define CELLA_CLIENT_DEFAULT_SOCKET "/run/cella/cella.sock"
+
+/* The socket to use: option (--socket) if given, else $CELLA_SOCKET, else the default. */
+const char *cella_client_socket(const char *option);
+
+/* Names that go into a URL path as they are: 1-128 of [A-Za-z0-9._-], not "." or "..". */
+bool cella_client_name_ok(const char *name);
+
+/* One request. body may be NULL; upload_path streams a file as the body instead. *doc = reply JSON. */
+int cella_client_request(const char *socket, const char *method, const char *path, const char *content_type,
+			 const char *body, const char *upload_path, const char *extra_header, int *status,
+			 json_t **doc, cella_err_t *err);
+/* A request answered synchronously: *metadata (new reference, may be NULL). body may be NULL. */
+int cella_client_sync(const char *socket, const char *method, const char *path, json_t *body,
+		      json_t **metadata, cella_err_t *err);
+/* Waits (bounded) for an async reply's operation and fails with its error; *op (may be NULL) = the
+ * finished operation. */
+int cella_client_wait(const char *socket, json_t *reply, json_t **op, cella_err_t *err);
+/* A request answered with an operation, waited for. body may be NULL. */
+int cella_client_async(const char *socket, const char *method, const char *path, json_t *body, json_t **op,
+		       cella_err_t *err);
+
+/* The instance-state verbs share one implementation: PUT /1.0/instances/NAME/state {"action": action}. */
+int cella_cli_state_verb(const struct cella_cli_verb *verb, const char *action, int argc, char **argv,
+			 cella_err_t *err);
+
+extern const struct cella_cli_verb cella_cli_verb_delete;
+extern const struct cella_cli_verb cella_cli_verb_image;
+extern const struct cella_cli_verb cella_cli_verb_launch;
+extern const struct cella_cli_verb cella_cli_verb_list;
+extern const struct cella_cli_verb cella_cli_verb_pause;
+extern const struct cella_cli_verb cella_cli_verb_restart;
+extern const struct cella_cli_verb cella_cli_verb_resume;
+extern const struct cella_cli_verb cella_cli_verb_start;
+extern const struct cella_cli_verb cella_cli_verb_stop;
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* GET /, GET /1.0 (server and host facts), GET /1.0/metrics (Prometheus text). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cella/cleanup.h>
+
+#include "container.h"
+#include "http.h"
+
+enum MHD_Result cellad_api_root(struct cellad_request *r)
+{
+	return cellad_reply_sync(r, MHD_HTTP_OK, json_pack("[s]", "/1.0"));
+}
+
+enum MHD_Result cellad_api_server(struct cellad_request *r)
+{
+	struct utsname u;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long long mem = (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+
+	uname(&u);
+	return cellad_reply_sync(
+		r, MHD_HTTP_OK,
+		json_pack("{s:s, s:[s, s, s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s], s:i, s:I, s:b, s:s, "
+			  "s:s, s:s}}",
+			  "api_version", CELLAD_API_VERSION, "api_extensions", "instances", "operations_wait",
+			  "events", "metrics", "auth", "trusted", "auth_user_method", "unix", "environment",
+			  "server", "cellad", "server_version", CELLA_VERSION, "kernel", u.sysname,
+			  "kernel_version", u.release, "instance_types", "container", "cpus", (int)cpus,
+			  "memory_bytes", (json_int_t)mem, "kvm", access("/dev/kvm", R_OK | W_OK) == 0,
+			  "architecture", u.machine, "started_at", r->d->started_at, "storage", "overlayfs"));
+}
+
+/* Prometheus label values escape backslash, quote and newline; instance names have none of these. */
+static void metric(FILE *f, const char *name, const char *instance, const char *value)
+{
+	fprintf(f, "%s{name=\"%s\",type=\"container\"} %s\n", name, instance, value);
+}
+
+enum MHD_Result cellad_api_metrics(struct cellad_request *r)
+{
+	struct cellad *d = r->d;
+	cella_err_t err = NULL;
+	json_t *rows = NULL, *row, *stats;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	pthread_mutex_lock(&d->lock);
+	if (cellad_db_query(d->db, "SELECT name, state FROM instances ORDER BY name", NULL, 0, &rows, &err) <
+	    0) {
+		pthread_mutex_unlock(&d->lock);
+		enum MHD_Result ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
+
+		cella_error_release(&err);
+		return ret;
+	}
+	pthread_mutex_unlock(&d->lock);
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		json_decref(rows);
+		return MHD_NO;
+	}
+	fprintf(f, "# HELP cella_instance_running 1 when the instance runs (or is frozen), else 0.\n"
+		   "# TYPE cella_instance_running gauge\n");
+	json_array_foreach (rows, i, row) {
+		const char *state = json_string_value(json_object_get(row, "state"));
+
+		metric(f, "cella_instance_running", json_string_value(json_object_get(row, "name")),
+		       strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0 ? "1" : "0");
+	}
+	/* One stats read per instance; each metric family is then written as one block, as Prometheus wants. */
+	stats = json_array();
+	json_array_foreach (rows, i, row) {
+		const char *state = json_string_value(json_object_get(row, "state"));
+		json_t *s = NULL;
+
+		if (strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0)
+			s = cellad_container_stats(d, json_string_value(json_object_get(row, "name")));
+		json_array_append_new(stats, s ? s : json_null());
+	}
+	fprintf(f, "# HELP cella_cpu_seconds_total CPU time used by the instance's cgroup.\n"
+		   "# TYPE cella_cpu_seconds_total counter\n");
+	json_array_foreach (rows, i, row) {
+		json_t *usage = json_object_get(json_object_get(json_array_get(stats, i), "cpu"), "usage");
+		char value[64];
+
+		if (usage == NULL)
+			continue;
+		snprintf(value, sizeof(value), "%.9f",
+			 (double)json_integer_value(json_object_get(usage, "total")) / 1e9);
+		metric(f, "cella_cpu_seconds_total", json_string_value(json_object_get(row, "name")), value);
+	}
+	fprintf(f, "# HELP cella_memory_usage_bytes Memory charged to the instance's cgroup.\n"
+		   "# TYPE cella_memory_usage_bytes gauge\n");
+	json_array_foreach (rows, i, row) {
+		json_t *usage = json_object_get(json_object_get(json_array_get(stats, i), "memory"), "usage");
+		char value[64];
+
+		if (usage == NULL)
+			continue;
+		snprintf(value, sizeof(value), "%lld",
+			 (long long)json_integer_value(json_object_get(usage, "usage")));
+		metric(f, "cella_memory_usage_bytes", json_string_value(json_object_get(row, "name")), value);
+	}
+	json_decref(stats);
+	fclose(f);
+	json_decref(rows);
+	return cellad_reply_text(r, MHD_HTTP_OK, "text/plain; version=0.0.4", text);
+}

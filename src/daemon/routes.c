@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The endpoint table: method, path pattern ('*' = one segment), handler. */
+#include "http.h"
+
+const struct cellad_route cellad_routes[] = {
+	{"GET", "/", cellad_api_root},
+	{"GET", "/1.0", cellad_api_server},
+	{"GET", "/1.0/images", cellad_api_images_list},
+	{"POST", "/1.0/images", cellad_api_images_post},
+	{"GET", "/1.0/images/aliases", cellad_api_aliases_list},
+	{"POST", "/1.0/images/aliases", cellad_api_aliases_post},
+	{"GET", "/1.0/images/aliases/*", cellad_api_alias_get},
+	{"DELETE", "/1.0/images/aliases/*", cellad_api_alias_delete},
+	{"GET", "/1.0/images/*", cellad_api_image_get},
+	{"DELETE", "/1.0/images/*", cellad_api_image_delete},
+	{"GET", "/1.0/instances", cellad_api_instances_list},
+	{"POST", "/1.0/instances", cellad_api_instances_post},
+	{"GET", "/1.0/instances/*", cellad_api_instance_get},
+	{"DELETE", "/1.0/instances/*", cellad_api_instance_delete},
+	{"GET", "/1.0/instances/*/state", cellad_api_instance_state_get},
+	{"PUT", "/1.0/instances/*/state", cellad_api_instance_state_put},
+	{"GET", "/1.0/operations", cellad_api_operations_list},
+	{"GET", "/1.0/operations/*", cellad_api_operation_get},
+	{"GET", "/1.0/operations/*/wait", cellad_api_operation_wait},
+	{"GET", "/1.0/events", cellad_api_events},
+	{"GET", "/1.0/metrics", cellad_api_metrics},
+};
+const size_t cellad_n_routes = sizeof(cellad_routes) / sizeof(cellad_routes[0]);
