@@ -197,6 +197,45 @@ int cella_client_request(const char *socket_path, const char *method, const char
 	return 0;
 }
 
+int cella_client_get_text(const char *socket_path, const char *path, char **text, size_t *len,
+			  cella_err_t *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *head = NULL, *reply = NULL;
+	const char *payload;
+	size_t reply_len;
+	int status;
+
+	if (asprintf(&head, "GET %s HTTP/1.0\r\nHost: cella\r\nUser-Agent: cella/%s\r\n\r\n", path,
+		     CELLA_VERSION) < 0)
+		return cella_error_make(err, ENOMEM, "request");
+	fd = connect_daemon(socket_path, err);
+	if (fd < 0 || send_all(fd, head, strlen(head), err) < 0 ||
+	    read_reply(fd, &reply, &reply_len, err) < 0)
+		return -1;
+	if (reply == NULL || sscanf(reply, "HTTP/%*d.%*d %d", &status) != 1)
+		return cella_error_make(err, EPROTO, "cellad's reply is not HTTP");
+	payload = strstr(reply, "\r\n\r\n");
+	if (payload == NULL)
+		return cella_error_make(err, EPROTO, "cellad's reply has no body");
+	payload += 4;
+	*len = reply_len - (size_t)(payload - reply);
+	if (status >= 400) {
+		json_t *doc = json_loadb(payload, *len, 0, NULL);
+		int ret = cella_error_make(
+			err, 0, "%s", json_string_value(json_object_get(doc, "error")) ?: "cellad refused");
+
+		json_decref(doc);
+		return ret;
+	}
+	*text = malloc(*len + 1);
+	if (*text == NULL)
+		return cella_error_make(err, ENOMEM, "reply");
+	memcpy(*text, payload, *len);
+	(*text)[*len] = '\0';
+	return 0;
+}
+
 /* An error envelope becomes *err with the daemon's message. */
 static int check_envelope(json_t *doc, int status, cella_err_t *err)
 {

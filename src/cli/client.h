@@ -26,6 +26,8 @@ bool cella_client_name_ok(const char *name);
 int cella_client_request(const char *socket, const char *method, const char *path, const char *content_type,
 			 const char *body, const char *upload_path, const char *extra_header, int *status,
 			 json_t **doc, cella_err_t *err);
+/* GET path as raw bytes (logs, console): *text malloc'd and NUL-terminated, *len its length. */
+int cella_client_get_text(const char *socket, const char *path, char **text, size_t *len, cella_err_t *err);
 /* A request answered synchronously: *metadata (new reference, may be NULL). body may be NULL. */
 int cella_client_sync(const char *socket, const char *method, const char *path, json_t *body,
 		      json_t **metadata, cella_err_t *err);
@@ -40,7 +42,9 @@ int cella_client_async(const char *socket, const char *method, const char *path,
 int cella_cli_state_verb(const struct cella_cli_verb *verb, const char *action, int argc, char **argv,
 			 cella_err_t *err);
 
+extern const struct cella_cli_verb cella_cli_verb_console;
 extern const struct cella_cli_verb cella_cli_verb_delete;
+extern const struct cella_cli_verb cella_cli_verb_exec;
 extern const struct cella_cli_verb cella_cli_verb_image;
 extern const struct cella_cli_verb cella_cli_verb_launch;
 extern const struct cella_cli_verb cella_cli_verb_list;

@@ -133,10 +133,11 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 				r, MHD_HTTP_BAD_REQUEST,
 				"source.type: required (\"directory\"; or POST the tarball itself)");
 		}
-		if (strcmp(type, "directory") != 0) {
+		if (strcmp(type, "directory") != 0 && strcmp(type, "vm-directory") != 0) {
 			ret = cellad_reply_error(
 				r, MHD_HTTP_BAD_REQUEST,
-				"source.type: unsupported '%s' (\"directory\"; or POST the tarball itself)",
+				"source.type: unsupported '%s' (\"directory\", \"vm-directory\"; "
+				"or POST the tarball itself)",
 				type);
 			json_decref(body);
 			return ret;
@@ -158,8 +159,9 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 			json_decref(body);
 			return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		}
-		args = json_pack("{s:s, s:o, s:o}", "directory", path, "aliases", aliases, "properties",
-				 props ? json_incref(props) : json_object());
+		args = json_pack("{s:s, s:o, s:o, s:b}", "directory", path, "aliases", aliases, "properties",
+				 props ? json_incref(props) : json_object(), "vm",
+				 strcmp(type, "vm-directory") == 0);
 		json_decref(body);
 	}
 	pthread_mutex_lock(&d->lock);

@@ -12,6 +12,7 @@
 #include "images.h"
 #include "instances.h"
 #include "util.h"
+#include "vm.h"
 
 #define INSTANCE_SELECT                                                                          \
 	"SELECT instances.*, images.fingerprint FROM instances LEFT JOIN images ON images.id = " \
@@ -84,7 +85,9 @@ enum MHD_Result cellad_api_instance_state_get(struct cellad_request *r)
 	inst = cellad_instance_json(row);
 	json_decref(row);
 	if (strcmp(json_string_value(json_object_get(inst, "status")), "Stopped") != 0)
-		stats = cellad_container_stats(r->d, name);
+		stats = strcmp(json_string_value(json_object_get(inst, "type")), "vm") == 0
+				? cellad_vm_stats(r->d, name)
+				: cellad_container_stats(r->d, name);
 	out = json_pack("{s:O, s:O, s:o}", "status", json_object_get(inst, "status"), "status_code",
 			json_object_get(inst, "status_code"), "stats", stats ? stats : json_null());
 	json_decref(inst);
@@ -118,7 +121,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 	       *existing = NULL;
 	const char *name, *type;
 	_cleanup_free_ char *config_text = NULL, *now = cellad_now_rfc3339();
-	bool default_image = false;
+	bool default_image = false, vm = false;
 
 	if (body == NULL)
 		return ret;
@@ -135,12 +138,10 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 			name ? name : "(missing)");
 		goto out;
 	}
-	if (type && strcmp(type, "vm") == 0) {
-		ret = cellad_reply_error(r, MHD_HTTP_NOT_IMPLEMENTED,
-					 "type: vm instances are not supported yet");
-		goto out;
-	}
-	if (type && strcmp(type, "container") != 0) {
+	if (type == NULL)
+		type = "container";
+	vm = strcmp(type, "vm") == 0;
+	if (!vm && strcmp(type, "container") != 0) {
 		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
 					 "type: expected \"container\" or \"vm\", got '%s'", type);
 		goto out;
@@ -153,7 +154,8 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "start: expected true or false");
 		goto out;
 	}
-	if (cellad_instance_config_validate(config, &err) < 0) {
+	if (cellad_instance_config_validate(config, &err) < 0 ||
+	    (vm && cellad_vm_config_validate(config, &err) < 0)) {
 		ret = reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		goto out;
 	}
@@ -164,15 +166,27 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 		const char *alias = json_string_value(json_object_get(source, "alias"));
 
 		/* The default image is built on first use, by the operation. */
-		if (source == NULL || json_object_size(source) == 0 ||
-		    (alias && strcmp(alias, "default") == 0)) {
+		if (!vm && (source == NULL || json_object_size(source) == 0 ||
+			    (alias && strcmp(alias, "default") == 0))) {
 			cella_error_release(&err);
 			default_image = true;
 		} else {
 			pthread_mutex_unlock(&d->lock);
+			if (err == NULL)
+				cella_error_make(&err, 0,
+						 "source: a vm needs an image (alias or fingerprint)");
 			ret = reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 			goto out;
 		}
+	}
+	/* The image must hold what the instance type boots: a kernel for a vm, a rootfs for a container. */
+	if (image && cellad_image_is_vm(d, json_string_value(json_object_get(image, "fingerprint"))) != vm) {
+		pthread_mutex_unlock(&d->lock);
+		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+					 "source: image %.12s is a %s image, not usable for a %s instance",
+					 json_string_value(json_object_get(image, "fingerprint")),
+					 vm ? "container" : "virtual-machine", type);
+		goto out;
 	}
 	if (cellad_db_query_one(d->db, "SELECT id FROM instances WHERE name = ?", DB_ARGS(DB_TEXT(name)),
 				&existing, &err) < 0 ||
@@ -190,8 +204,8 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 	if (cellad_db_run(
 		    d->db,
 		    "INSERT INTO instances (name, type, image_id, state, config, created_at) VALUES (?, "
-		    "'container', ?, 'Creating', ?, ?)",
-		    DB_ARGS(DB_TEXT(name),
+		    "?, ?, 'Creating', ?, ?)",
+		    DB_ARGS(DB_TEXT(name), DB_TEXT(type),
 			    image ? DB_INT(json_integer_value(json_object_get(image, "id"))) : DB_NULL,
 			    DB_TEXT(config_text), DB_TEXT(now)),
 		    NULL, &err) < 0) {

@@ -9,6 +9,7 @@
 #include <cella/cleanup.h>
 
 #include "container.h"
+#include "vm.h"
 #include "http.h"
 
 enum MHD_Result cellad_api_root(struct cellad_request *r)
@@ -25,20 +26,23 @@ enum MHD_Result cellad_api_server(struct cellad_request *r)
 	uname(&u);
 	return cellad_reply_sync(
 		r, MHD_HTTP_OK,
-		json_pack("{s:s, s:[s, s, s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s], s:i, s:I, s:b, s:s, "
+		json_pack("{s:s, s:[s, s, s, s, s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s, s], s:i, s:I, "
+			  "s:b, s:s, "
 			  "s:s, s:s}}",
 			  "api_version", CELLAD_API_VERSION, "api_extensions", "instances", "operations_wait",
-			  "events", "metrics", "auth", "trusted", "auth_user_method", "unix", "environment",
-			  "server", "cellad", "server_version", CELLA_VERSION, "kernel", u.sysname,
-			  "kernel_version", u.release, "instance_types", "container", "cpus", (int)cpus,
-			  "memory_bytes", (json_int_t)mem, "kvm", access("/dev/kvm", R_OK | W_OK) == 0,
-			  "architecture", u.machine, "started_at", r->d->started_at, "storage", "overlayfs"));
+			  "events", "metrics", "virtual-machines", "instance_exec", "auth", "trusted",
+			  "auth_user_method", "unix", "environment", "server", "cellad", "server_version",
+			  CELLA_VERSION, "kernel", u.sysname, "kernel_version", u.release, "instance_types",
+			  "container", "vm", "cpus", (int)cpus, "memory_bytes", (json_int_t)mem, "kvm",
+			  access("/dev/kvm", R_OK | W_OK) == 0, "architecture", u.machine, "started_at",
+			  r->d->started_at, "storage", "overlayfs"));
 }
 
 /* Prometheus label values escape backslash, quote and newline; instance names have none of these. */
-static void metric(FILE *f, const char *name, const char *instance, const char *value)
+static void metric(FILE *f, const char *name, json_t *row, const char *value)
 {
-	fprintf(f, "%s{name=\"%s\",type=\"container\"} %s\n", name, instance, value);
+	fprintf(f, "%s{name=\"%s\",type=\"%s\"} %s\n", name, json_string_value(json_object_get(row, "name")),
+		json_string_value(json_object_get(row, "type")), value);
 }
 
 enum MHD_Result cellad_api_metrics(struct cellad_request *r)
@@ -51,8 +55,8 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 	FILE *f;
 
 	pthread_mutex_lock(&d->lock);
-	if (cellad_db_query(d->db, "SELECT name, state FROM instances ORDER BY name", NULL, 0, &rows, &err) <
-	    0) {
+	if (cellad_db_query(d->db, "SELECT name, type, state FROM instances ORDER BY name", NULL, 0, &rows,
+			    &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		enum MHD_Result ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
 
@@ -70,7 +74,7 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 	json_array_foreach (rows, i, row) {
 		const char *state = json_string_value(json_object_get(row, "state"));
 
-		metric(f, "cella_instance_running", json_string_value(json_object_get(row, "name")),
+		metric(f, "cella_instance_running", row,
 		       strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0 ? "1" : "0");
 	}
 	/* One stats read per instance; each metric family is then written as one block, as Prometheus wants. */
@@ -80,7 +84,10 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 		json_t *s = NULL;
 
 		if (strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0)
-			s = cellad_container_stats(d, json_string_value(json_object_get(row, "name")));
+			s = strcmp(json_string_value(json_object_get(row, "type")), "vm") == 0
+				    ? cellad_vm_stats(d, json_string_value(json_object_get(row, "name")))
+				    : cellad_container_stats(d,
+							     json_string_value(json_object_get(row, "name")));
 		json_array_append_new(stats, s ? s : json_null());
 	}
 	fprintf(f, "# HELP cella_cpu_seconds_total CPU time used by the instance's cgroup.\n"
@@ -93,7 +100,7 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 			continue;
 		snprintf(value, sizeof(value), "%.9f",
 			 (double)json_integer_value(json_object_get(usage, "total")) / 1e9);
-		metric(f, "cella_cpu_seconds_total", json_string_value(json_object_get(row, "name")), value);
+		metric(f, "cella_cpu_seconds_total", row, value);
 	}
 	fprintf(f, "# HELP cella_memory_usage_bytes Memory charged to the instance's cgroup.\n"
 		   "# TYPE cella_memory_usage_bytes gauge\n");
@@ -105,7 +112,7 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 			continue;
 		snprintf(value, sizeof(value), "%lld",
 			 (long long)json_integer_value(json_object_get(usage, "usage")));
-		metric(f, "cella_memory_usage_bytes", json_string_value(json_object_get(row, "name")), value);
+		metric(f, "cella_memory_usage_bytes", row, value);
 	}
 	json_decref(stats);
 	fclose(f);

@@ -23,6 +23,8 @@
 
 /* Validates an instance "config" object; the error names the key. */
 int cellad_instance_config_validate(json_t *config, cella_err_t *err);
+/* A size key ("256MiB", "1GB", a byte count) in bytes; the error names key. */
+int cellad_config_size(const char *key, json_t *v, long long *out, cella_err_t *err);
 /* security.privileged: an application container in the host's user namespace. */
 bool cellad_config_privileged(json_t *config);
 /* The config.json for an instance (new reference). host_base < 0: no user namespace. */

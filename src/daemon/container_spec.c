@@ -13,7 +13,7 @@ static const char *const known_keys[] = {"limits.memory", "limits.processes", "l
 					 "security.privileged", "command"};
 
 /* "256MiB", "1GB", "1048576" -> bytes. */
-static int parse_size(const char *key, json_t *v, long long *out, cella_err_t *err)
+int cellad_config_size(const char *key, json_t *v, long long *out, cella_err_t *err)
 {
 	static const struct {
 		const char *suffix;
@@ -115,7 +115,7 @@ int cellad_instance_config_validate(json_t *config, cella_err_t *err)
 				key);
 	}
 	if ((v = json_object_get(config, "limits.memory"))) {
-		if (parse_size("limits.memory", v, &size, err) < 0)
+		if (cellad_config_size("limits.memory", v, &size, err) < 0)
 			return -1;
 		if (size < (1 << 20))
 			return cella_error_make(err, EINVAL, "config: limits.memory: at least 1MiB");
@@ -149,7 +149,7 @@ static void set_resources(json_t *linux_obj, json_t *config)
 	cella_err_t ignore = NULL;
 
 	if ((v = json_object_get(config, "limits.memory")) &&
-	    parse_size("limits.memory", v, &size, &ignore) == 0)
+	    cellad_config_size("limits.memory", v, &size, &ignore) == 0)
 		json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t)size));
 	if ((v = json_object_get(config, "limits.processes")) &&
 	    parse_positive("limits.processes", v, &n, &ignore) == 0)

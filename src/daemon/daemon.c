@@ -71,6 +71,7 @@ void cellad_fini(struct cellad *d)
 	free(d->images_dir);
 	free(d->instances_dir);
 	free(d->tmp_dir);
+	free(d->vmm_path);
 	free(d->started_at);
 	pthread_cond_destroy(&d->changed);
 	pthread_mutex_destroy(&d->lock);

@@ -41,7 +41,8 @@ struct cellad {
 	bool have_group; /* group CELLAD_GROUP exists: its members may connect */
 	gid_t group;
 	char *started_at;
-	int lock_fd; /* flock on <root>/cellad.lock: one cellad per root */
+	int lock_fd;	/* flock on <root>/cellad.lock: one cellad per root */
+	char *vmm_path; /* the cella-vmm binary VMs run on (--vmm, $CELLA_VMM or beside cellad) */
 };
 
 /* Lifecycle: paths, database, stale-state recovery (reattach.c), worker. */

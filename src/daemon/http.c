@@ -54,14 +54,22 @@ bool cellad_peer_allowed(struct cellad *d, uid_t uid, gid_t gid, char **why)
 
 bool cellad_route_match(const char *pattern, const char *url, char *arg, size_t arg_size)
 {
+	return cellad_route_match2(pattern, url, arg, NULL, arg_size);
+}
+
+bool cellad_route_match2(const char *pattern, const char *url, char *arg, char *arg2, size_t arg_size)
+{
+	int stars = 0;
+
 	while (*pattern && *url) {
 		if (*pattern == '*') {
 			size_t len = strcspn(url, "/");
+			char *out = stars++ == 0 || arg2 == NULL ? arg : arg2;
 
 			if (len == 0 || len >= arg_size)
 				return false;
-			memcpy(arg, url, len);
-			arg[len] = '\0';
+			memcpy(out, url, len);
+			out[len] = '\0';
 			url += len;
 			pattern++;
 			continue;
@@ -84,14 +92,15 @@ static enum MHD_Result dispatch(struct cellad_request *r)
 	if (r->early_status)
 		return cellad_reply_error(r, (unsigned)r->early_status, "%s", r->early_error);
 	for (size_t i = 0; i < cellad_n_routes; i++) {
-		char arg[sizeof(r->arg)];
+		char arg[sizeof(r->arg)], arg2[sizeof(r->arg2)] = "";
 
-		if (!cellad_route_match(cellad_routes[i].pattern, r->url, arg, sizeof(arg)))
+		if (!cellad_route_match2(cellad_routes[i].pattern, r->url, arg, arg2, sizeof(arg)))
 			continue;
 		path_known = true;
 		if (strcmp(cellad_routes[i].method, r->method) != 0)
 			continue;
 		memcpy(r->arg, arg, sizeof(arg));
+		memcpy(r->arg2, arg2, sizeof(arg2));
 		return cellad_routes[i].handler(r);
 	}
 	if (path_known)

@@ -23,7 +23,8 @@ struct cellad_request {
 	struct cellad *d;
 	struct MHD_Connection *conn;
 	const char *method, *url;
-	char arg[256]; /* the URL segment matched by '*' in the route */
+	char arg[256];	/* the URL segment matched by the first '*' in the route */
+	char arg2[256]; /* ... and by the second (e.g. /1.0/instances/NAME/logs/FILE) */
 	/* JSON body (NUL-terminated) or, for raw uploads, a temporary file */
 	char *body;
 	size_t body_len;
@@ -49,6 +50,8 @@ extern const size_t cellad_n_routes;
 
 /* Matches url against a route pattern; the '*' segment (1..arg_size-1 bytes, no '/') goes to arg. */
 bool cellad_route_match(const char *pattern, const char *url, char *arg, size_t arg_size);
+/* As cellad_route_match with up to two '*' segments: the second goes to arg2 (same size). */
+bool cellad_route_match2(const char *pattern, const char *url, char *arg, char *arg2, size_t arg_size);
 
 /* Binds the socket (mode 0660, group cella when it exists) and starts serving. */
 int cellad_http_start(struct cellad *d, struct MHD_Daemon **out, cella_err_t *err);
@@ -86,6 +89,10 @@ enum MHD_Result cellad_api_instance_get(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_delete(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_state_get(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_state_put(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_exec(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_console(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_logs_list(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_log_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operations_list(struct cellad_request *r);
 enum MHD_Result cellad_api_operation_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operation_wait(struct cellad_request *r);

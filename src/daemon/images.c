@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "util.h"
+#include "vm.h"
 
 int cellad_image_register(struct cellad *d, const char *staging, const char *fingerprint, json_t *aliases,
 			  json_t *properties, cella_err_t *err)
@@ -96,7 +97,9 @@ json_t *cellad_image_json_locked(struct cellad *d, json_t *row)
 	return json_pack("{s:O, s:o, s:o, s:O, s:O, s:s}", "fingerprint", json_object_get(row, "fingerprint"),
 			 "aliases", aliases, "properties", props ? props : json_object(), "created_at",
 			 json_object_get(row, "created_at"), "size", json_object_get(row, "size"), "type",
-			 "container");
+			 cellad_image_is_vm(d, json_string_value(json_object_get(row, "fingerprint")))
+				 ? "virtual-machine"
+				 : "container");
 }
 
 int cellad_image_resolve_locked(struct cellad *d, json_t *source, json_t **image, cella_err_t *err)
@@ -178,13 +181,14 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 {
 	const char *tarball = json_string_value(json_object_get(op->args, "tarball"));
 	const char *dir = json_string_value(json_object_get(op->args, "directory"));
+	bool vm = json_is_true(json_object_get(op->args, "vm"));
 	struct import_progress p = {.d = d, .op = op, .last_percent = -2};
 	_cleanup_free_ char *staging = NULL, *rootfs = NULL;
 	char fp[65];
 	int ret;
 
 	if (asprintf(&staging, "%s/.import-%s", d->images_dir, op->id) < 0 ||
-	    asprintf(&rootfs, "%s/rootfs", staging) < 0)
+	    asprintf(&rootfs, "%s/%s", staging, vm ? "vm" : "rootfs") < 0)
 		return cella_error_make(err, ENOMEM, "image import");
 	if (mkdir(staging, 0700) < 0)
 		return cella_error_sys(err, "mkdir '%s'", staging);
@@ -201,6 +205,9 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 		ret = mkdir(rootfs, 0755) < 0
 			      ? cella_error_sys(err, "mkdir '%s'", rootfs)
 			      : cellad_image_copy_tree(dir, rootfs, fp, import_progress, &p, err);
+		/* A VM image is checked on the copy: the source may change under us. */
+		if (ret == 0 && vm)
+			ret = cellad_vm_image_check(rootfs, err);
 	}
 	if (ret == 0)
 		ret = cellad_image_register(d, staging, fp, json_object_get(op->args, "aliases"),
@@ -250,4 +257,13 @@ fail:
 fail_unlocked_tx:
 	pthread_mutex_unlock(&d->lock);
 	return -1;
+}
+
+bool cellad_image_is_vm(struct cellad *d, const char *fingerprint)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s/vm", d->images_dir, fingerprint ? fingerprint : "");
+	return fingerprint && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }

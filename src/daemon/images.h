@@ -36,6 +36,9 @@ int cellad_image_register(struct cellad *d, const char *staging, const char *fin
 /* Builds the "default" image from the host's static busybox when it does not exist yet. */
 int cellad_image_ensure_default(struct cellad *d, cella_err_t *err);
 
+/* The image holds vm/ (kernel, initrd, cmdline) rather than rootfs/. */
+bool cellad_image_is_vm(struct cellad *d, const char *fingerprint);
+
 /* Operation bodies (api_images.c submits them). */
 int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *err);
 int cellad_op_image_delete(struct cellad *d, struct cellad_op *op, cella_err_t *err);

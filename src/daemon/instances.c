@@ -14,6 +14,7 @@
 #include "events.h"
 #include "images.h"
 #include "util.h"
+#include "vm.h"
 
 static int status_code(const char *state)
 {
@@ -62,6 +63,22 @@ void cellad_instance_set_state(struct cellad *d, const char *name, const char *s
 }
 
 /* The instance row joined with its image and id range (new reference) or NULL with an error. */
+bool cellad_row_is_vm(json_t *row)
+{
+	const char *type = json_string_value(json_object_get(row, "type"));
+
+	return type && strcmp(type, "vm") == 0;
+}
+
+int cellad_instance_stop(struct cellad *d, json_t *row, int timeout_s, bool force, cella_err_t *err)
+{
+	const char *name = json_string_value(json_object_get(row, "name"));
+
+	if (cellad_row_is_vm(row))
+		return cellad_vm_stop(d, name, timeout_s, force, err);
+	return cellad_container_stop(d, name, timeout_s, force, err);
+}
+
 static json_t *load(struct cellad *d, const char *name, cella_err_t *err)
 {
 	json_t *row = NULL;
@@ -109,11 +126,20 @@ static int start_instance(struct cellad *d, json_t *row, cella_err_t *err)
 	_cleanup_free_ char *image_rootfs = NULL;
 	int ret;
 
-	if (strcmp(json_string_value(json_object_get(row, "type")), "container") != 0) {
+	if (fp == NULL) {
 		json_decref(config);
-		return cella_error_make(err, ENOTSUP, "vm instances are not supported yet");
+		return cella_error_make(err, ENOENT, "instance '%s' has no image", name);
 	}
-	if (fp == NULL || asprintf(&image_rootfs, "%s/%s/rootfs", d->images_dir, fp) < 0) {
+	if (cellad_row_is_vm(row)) {
+		_cleanup_free_ char *image_dir = NULL;
+
+		ret = asprintf(&image_dir, "%s/%s", d->images_dir, fp) < 0
+			      ? cella_error_make(err, ENOMEM, "start")
+			      : cellad_vm_start(d, name, image_dir, config, err);
+		json_decref(config);
+		return ret;
+	}
+	if (asprintf(&image_rootfs, "%s/%s/rootfs", d->images_dir, fp) < 0) {
 		json_decref(config);
 		return cella_error_make(err, ENOENT, "instance '%s' has no image", name);
 	}
@@ -139,11 +165,12 @@ static void rollback_create(struct cellad *d, const char *name)
 	pthread_mutex_unlock(&d->lock);
 }
 
-static int make_dirs(struct cellad *d, const char *name, long long host_base, cella_err_t *err)
+static int make_dirs(struct cellad *d, const char *name, bool vm, long long host_base, cella_err_t *err)
 {
 	static const char *const leaves[] = {"", "/upper", "/work", "/rootfs"};
 
-	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+	/* A VM's directory holds only its VMM's files (socket, pid, logs). */
+	for (size_t i = 0; i < (vm ? 1 : sizeof(leaves) / sizeof(leaves[0])); i++) {
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/%s%s", d->instances_dir, name, leaves[i]);
@@ -188,7 +215,7 @@ int cellad_op_instance_create(struct cellad *d, struct cellad_op *op, cella_err_
 	row = load(d, name, err);
 	if (row == NULL)
 		goto fail;
-	if (!json_is_true(json_object_get(op->args, "privileged"))) {
+	if (!json_is_true(json_object_get(op->args, "privileged")) && !cellad_row_is_vm(row)) {
 		pthread_mutex_lock(&d->lock);
 		if (allocate_ids_locked(d, json_integer_value(json_object_get(row, "id")), err) < 0) {
 			pthread_mutex_unlock(&d->lock);
@@ -200,7 +227,7 @@ int cellad_op_instance_create(struct cellad *d, struct cellad_op *op, cella_err_
 		if (row == NULL)
 			goto fail;
 	}
-	if (make_dirs(d, name,
+	if (make_dirs(d, name, cellad_row_is_vm(row),
 		      json_is_integer(json_object_get(row, "host_base"))
 			      ? json_integer_value(json_object_get(row, "host_base"))
 			      : -1,
@@ -243,7 +270,7 @@ int cellad_op_instance_state(struct cellad *d, struct cellad_op *op, cella_err_t
 	state = json_string_value(json_object_get(row, "state"));
 	if (strcmp(action, "stop") == 0 || strcmp(action, "restart") == 0) {
 		if (strcmp(state, "Stopped") != 0 || strcmp(action, "restart") == 0) {
-			ret = cellad_container_stop(d, name, timeout, force, err);
+			ret = cellad_instance_stop(d, row, timeout, force, err);
 			if (ret == 0)
 				cellad_instance_set_state(d, name, "Stopped", NULL, "instance-stopped");
 		}
@@ -263,6 +290,8 @@ int cellad_op_instance_state(struct cellad *d, struct cellad_op *op, cella_err_t
 		if (strcmp(state, pause ? "Running" : "Frozen") != 0)
 			ret = cella_error_make(err, EBUSY, "instance '%s' is %s: cannot %s it", name, state,
 					       action);
+		else if (cellad_row_is_vm(row))
+			ret = cellad_vm_pause(d, name, pause, err);
 		else
 			ret = cellad_container_freeze(d, name, pause, err);
 		if (ret == 0)
@@ -293,8 +322,15 @@ int cellad_op_instance_delete(struct cellad *d, struct cellad_op *op, cella_err_
 	if (asprintf(&dir, "%s/%s", d->instances_dir, name) < 0 ||
 	    asprintf(&trash, "%s/.delete-%s", d->instances_dir, op->id) < 0)
 		return cella_error_make(err, ENOMEM, "delete");
-	if (cellad_container_stop(d, name, 0, true, err) < 0)
+	json_t *row = load(d, name, err);
+
+	if (row == NULL)
+		return -1;
+	if (cellad_instance_stop(d, row, 0, true, err) < 0) {
+		json_decref(row);
 		return cella_error_wrap(err, "delete instance '%s'", name);
+	}
+	json_decref(row);
 	pthread_mutex_lock(&d->lock);
 	if (cellad_db_begin(d->db, err) < 0 ||
 	    cellad_db_run(d->db, "DELETE FROM instances WHERE name = ?", DB_ARGS(DB_TEXT(name)), NULL, err) <

@@ -20,12 +20,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cellad [--root DIR] [--socket PATH] [--foreground]\n\n"
+		"usage: cellad [--root DIR] [--socket PATH] [--vmm PATH] [--foreground]\n\n"
 		"The cella management daemon: REST API (Incus style) over a unix socket.\n\n"
 		"  --root DIR      state directory (default " CELLAD_DEFAULT_ROOT "): cella.db, images/,\n"
 		"                  instances/, runtime/\n"
 		"  --socket PATH   API socket (default " CELLAD_DEFAULT_SOCKET
 		"), mode 0660, group '" CELLAD_GROUP "'\n"
+		"  --vmm PATH      the cella-vmm binary for VM instances (default: $CELLA_VMM, else\n"
+		"                  cella-vmm beside cellad, or ../vmm/cli/cella-vmm in the build tree)\n"
 		"  --foreground    stay in the foreground and log to stderr (default: detach once the\n"
 		"                  socket is ready, logging to <root>/cellad.log)\n"
 		"  -h, --help      this help\n"
@@ -94,6 +96,40 @@ static int write_pid(const char *root, cella_err_t *err)
 	return cellad_write_file(path, text, (size_t)n, 0644, err);
 }
 
+/*
+ * The VMM binary, resolved before the sealed re-exec (after it /proc/self/exe is a memfd) and handed
+ * to the re-executed copy in $CELLA_VMM. NULL when none is found: VM starts then say so.
+ */
+static void resolve_vmm(const char *option)
+{
+	static const char *const beside[] = {"cella-vmm", "../vmm/cli/cella-vmm"};
+	char self[4096], path[4200];
+	ssize_t n;
+
+	if (option) {
+		setenv("CELLA_VMM", option, 1);
+		return;
+	}
+	if (getenv("CELLA_VMM"))
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", self, beside[i]);
+		if (access(path, X_OK) == 0) {
+			char *real = realpath(path, NULL);
+
+			if (real)
+				setenv("CELLA_VMM", real, 1);
+			free(real);
+			return;
+		}
+	}
+}
+
 static int serve(const char *root, const char *socket_path, bool foreground, char **argv)
 {
 	struct cellad d;
@@ -102,6 +138,7 @@ static int serve(const char *root, const char *socket_path, bool foreground, cha
 	pthread_t worker;
 	sigset_t stop;
 	int ready_fd = -1, sig = 0, ret = 1;
+	const char *vmm;
 
 	/* The container helper runs from a sealed copy of this binary (CVE-2019-5736). */
 	if (cella_ensure_sealed_self(argv, &err) < 0)
@@ -122,6 +159,11 @@ static int serve(const char *root, const char *socket_path, bool foreground, cha
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cellad_init(&d, root, socket_path, &err) < 0)
 		goto out;
+	vmm = getenv("CELLA_VMM");
+	if (vmm && (d.vmm_path = strdup(vmm)) == NULL) {
+		cella_error_make(&err, ENOMEM, "--vmm");
+		goto out;
+	}
 	if (!foreground && redirect_log(root) < 0) {
 		cella_error_sys(&err, "open %s/cellad.log", root);
 		goto out;
@@ -169,11 +211,15 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'}, {"socket", required_argument, NULL, 's'},
-		{"foreground", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},	{0},
+		{"root", required_argument, NULL, 'r'},
+		{"socket", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{"vmm", required_argument, NULL, 'm'},
+		{0},
 	};
-	const char *root = CELLAD_DEFAULT_ROOT, *socket_path = CELLAD_DEFAULT_SOCKET;
+	const char *root = CELLAD_DEFAULT_ROOT, *socket_path = CELLAD_DEFAULT_SOCKET, *vmm = NULL;
 	bool foreground = false;
 	int c;
 
@@ -188,6 +234,15 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			foreground = true;
+			break;
+		case 'm':
+			if (optarg[0] != '/' || access(optarg, X_OK) < 0) {
+				fprintf(stderr,
+					"cellad: --vmm '%s': expected the absolute path of an executable\n",
+					optarg);
+				return 2;
+			}
+			vmm = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,5 +259,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellad: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
+	resolve_vmm(vmm);
 	return serve(root, socket_path, foreground, argv);
 }

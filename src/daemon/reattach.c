@@ -17,6 +17,7 @@
 #include "container.h"
 #include "instances.h"
 #include "util.h"
+#include "vm.h"
 
 static void log_err(const char *what, cella_err_t *err)
 {
@@ -25,15 +26,19 @@ static void log_err(const char *what, cella_err_t *err)
 }
 
 /* Brings one instance in line with what the runtime reports. */
-static void reconcile_one(struct cellad *d, const char *name, const char *recorded, bool startup)
+static void reconcile_one(struct cellad *d, const char *name, const char *type, const char *recorded,
+			  bool startup)
 {
-	_cleanup_free_ char *status = cellad_container_status(d, name);
-	bool alive = status && (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0);
+	bool vm = strcmp(type, "vm") == 0;
+	_cleanup_free_ char *status = vm ? cellad_vm_status(d, name) : cellad_container_status(d, name);
+	/* A VM whose guest is powering off ("shutdown") still runs. */
+	bool alive = status && (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0 ||
+				(vm && strcmp(status, "shutdown") == 0));
 	const char *actual = alive ? (strcmp(status, "paused") == 0 ? "Frozen" : "Running") : "Stopped";
 	cella_err_t err = NULL;
 
 	if (strcmp(recorded, actual) == 0) {
-		if (!alive && startup && cellad_container_cleanup(d, name, &err) < 0)
+		if (!alive && startup && !vm && cellad_container_cleanup(d, name, &err) < 0)
 			log_err(name, &err);
 		return;
 	}
@@ -42,13 +47,20 @@ static void reconcile_one(struct cellad *d, const char *name, const char *record
 		cellad_instance_set_state(d, name, actual, NULL, startup ? "instance-reattached" : NULL);
 		return;
 	}
-	if (cellad_container_cleanup(d, name, &err) < 0)
+	if ((vm ? cellad_vm_stop(d, name, 0, true, &err) : cellad_container_cleanup(d, name, &err)) < 0)
 		log_err(name, &err);
-	cellad_instance_set_state(
-		d, name, "Stopped",
-		startup ? "the container stopped while cellad was not running"
-			: "the container stopped behind cellad's back (its init exited or was killed)",
-		"instance-stopped");
+	if (vm)
+		cellad_instance_set_state(
+			d, name, "Stopped",
+			startup ? "the VM stopped while cellad was not running"
+				: "the VM stopped (the guest powered off, or its VMM exited)",
+			"instance-stopped");
+	else
+		cellad_instance_set_state(d, name, "Stopped",
+					  startup ? "the container stopped while cellad was not running"
+						  : "the container stopped behind cellad's back (its init "
+						    "exited or was killed)",
+					  "instance-stopped");
 }
 
 void cellad_reconcile(struct cellad *d)
@@ -58,7 +70,8 @@ void cellad_reconcile(struct cellad *d)
 	size_t i;
 
 	pthread_mutex_lock(&d->lock);
-	if (cellad_db_query(d->db, "SELECT name, state FROM instances WHERE state IN ('Running', 'Frozen')",
+	if (cellad_db_query(d->db,
+			    "SELECT name, type, state FROM instances WHERE state IN ('Running', 'Frozen')",
 			    NULL, 0, &rows, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		log_err("reconcile", &err);
@@ -67,6 +80,7 @@ void cellad_reconcile(struct cellad *d)
 	pthread_mutex_unlock(&d->lock);
 	json_array_foreach (rows, i, row) {
 		reconcile_one(d, json_string_value(json_object_get(row, "name")),
+			      json_string_value(json_object_get(row, "type")),
 			      json_string_value(json_object_get(row, "state")), false);
 	}
 	json_decref(rows);
@@ -151,7 +165,7 @@ int cellad_reattach(struct cellad *d, cella_err_t *err)
 		    "UPDATE operations SET status = 'Failure', err = 'interrupted: cellad stopped before it "
 		    "finished', updated_at = ? WHERE status IN ('Pending', 'Running')",
 		    DB_ARGS(DB_TEXT(d->started_at)), NULL, err) < 0 ||
-	    cellad_db_query(d->db, "SELECT name, state FROM instances", NULL, 0, &rows, err) < 0) {
+	    cellad_db_query(d->db, "SELECT name, type, state FROM instances", NULL, 0, &rows, err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		return cella_error_wrap(err, "recover the state");
 	}
@@ -176,7 +190,7 @@ int cellad_reattach(struct cellad *d, cella_err_t *err)
 			pthread_mutex_unlock(&d->lock);
 			continue;
 		}
-		reconcile_one(d, name, state, true);
+		reconcile_one(d, name, json_string_value(json_object_get(row, "type")), state, true);
 	}
 	json_decref(rows);
 	return 0;

@@ -232,6 +232,114 @@ case_tty() {
 	grep -q stdin-tty <<<"$out" || fail "stdin is not a tty: '$out'"
 }
 
+# Removes a task and its container, whatever state they are in (for a case's EXIT trap).
+remove_task() {
+	[ -n "$(task_status "$1")" ] || { ctr_ container rm "$1" >/dev/null 2>&1; return 0; }
+	ctr_ task resume "$1" >/dev/null 2>&1
+	ctr_ task kill -s SIGKILL "$1" >/dev/null 2>&1
+	wait_task_status "$1" STOPPED
+	ctr_ task rm -f "$1" >/dev/null 2>&1
+	ctr_ container rm "$1" >/dev/null 2>&1
+	return 0
+}
+
+# CPU controller path of a process (v1 "cpu" hierarchy or the v2 unified one).
+cpu_quota_of() {
+	local pid=$1 path base
+	path=$(awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "cpu") print $3 }' "/proc/$pid/cgroup")
+	for base in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do
+		if [ -n "$path" ] && [ -r "$base$path/cpu.cfs_quota_us" ]; then
+			echo "$(cat "$base$path/cpu.cfs_quota_us") $(cat "$base$path/cpu.cfs_period_us")"
+			return
+		fi
+	done
+	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+	[ -r "/sys/fs/cgroup$path/cpu.max" ] && { cat "/sys/fs/cgroup$path/cpu.max"; return; }
+	return 1
+}
+
+# v1 freezer.state (FROZEN/THAWED) or v2 cgroup.freeze (1/0) of a process's cgroup.
+freezer_state_of() {
+	local pid=$1 path
+	path=$(awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "freezer") print $3 }' "/proc/$pid/cgroup")
+	if [ -n "$path" ] && [ -r "/sys/fs/cgroup/freezer$path/freezer.state" ]; then
+		cat "/sys/fs/cgroup/freezer$path/freezer.state"
+		return
+	fi
+	path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+	[ -r "/sys/fs/cgroup$path/cgroup.freeze" ] && { cat "/sys/fs/cgroup$path/cgroup.freeze"; return; }
+	return 1
+}
+
+# task pause/resume/ps go through the shim to the runtime's pause, resume and ps --format json.
+case_pause_resume_ps() {
+	need_setup
+	local pid out
+	trap 'remove_task p1' EXIT
+	# shellcheck disable=SC2046
+	ctr_ run -d $(run_opts) "$IMAGE" p1 sleep 600 </dev/null >/dev/null || fail "run -d failed"
+	pid=$(task_pid p1)
+	[ "${pid:-0}" -gt 0 ] || fail "no pid for p1"
+	out=$(ctr_ task ps p1) || fail "task ps failed"
+	expect_runtime_called ps
+	awk 'NR > 1 { print $1 }' <<<"$out" | grep -qx "$pid" || fail "task ps does not list $pid: $out"
+	ctr_ task pause p1 || fail "task pause failed"
+	expect_runtime_called pause
+	[ "$(task_status p1)" = PAUSED ] || fail "p1 is '$(task_status p1)' after pause"
+	out=$(freezer_state_of "$pid")
+	[ "$out" = FROZEN ] || [ "$out" = 1 ] || fail "freezer of $pid after pause: '$out'"
+	ctr_ task resume p1 || fail "task resume failed"
+	expect_runtime_called resume
+	[ "$(task_status p1)" = RUNNING ] || fail "p1 is '$(task_status p1)' after resume"
+	out=$(freezer_state_of "$pid")
+	[ "$out" = THAWED ] || [ "$out" = 0 ] || fail "freezer of $pid after resume: '$out'"
+	out=$(ctr_ task exec --exec-id e2 --fifo-dir "$CTD/fifo" p1 echo alive </dev/null 2>&1) || fail "exec after resume: $out"
+	[ "$out" = alive ] || fail "exec after resume printed '$out'"
+}
+
+case_cpus() {
+	need_setup
+	local pid out
+	trap 'remove_task c1' EXIT
+	# shellcheck disable=SC2046
+	ctr_ run -d $(run_opts) --cpus 0.5 "$IMAGE" c1 sleep 600 </dev/null >/dev/null || fail "run --cpus failed"
+	pid=$(task_pid c1)
+	[ "${pid:-0}" -gt 0 ] || fail "no pid for c1"
+	out=$(cpu_quota_of "$pid") || fail "cannot find the cpu cgroup of $pid: $(cat "/proc/$pid/cgroup")"
+	[ "$out" = "50000 100000" ] || fail "cpu quota/period '$out', expected '50000 100000'"
+}
+
+# Over the memory limit: the kernel OOM-kills the task, the shim reports 137.
+case_oom_kill() {
+	need_setup
+	local out rc
+	trap 'remove_task o1' EXIT
+	# shellcheck disable=SC2046
+	out=$(ctr_ run --rm $(run_opts) --memory-limit 16777216 "$IMAGE" o1 \
+		sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' </dev/null 2>&1)
+	rc=$?
+	[ $rc -eq 137 ] || fail "exit $rc, expected 137 (OOM kill): $out"
+	grep -q survived <<<"$out" && fail "the allocation survived a 16 MiB limit"
+	[ ! -d "/sys/fs/cgroup/memory/$NS/o1" ] || fail "memory cgroup /$NS/o1 left behind"
+}
+
+# The shim passes --log FILE --log-format json and shows the runtime's last error on failure.
+case_failed_create_log() {
+	need_setup
+	local out
+	trap 'remove_task f1' EXIT
+	# shellcheck disable=SC2046
+	out=$(ctr_ run --rm $(run_opts) "$IMAGE" f1 /no/such/binary </dev/null 2>&1) && fail "run of a missing binary succeeded"
+	grep -Eq -- '--log [^ ]+ --log-format json .*create' "$RUNTIME_LOG" ||
+		fail "the shim did not call create with --log/--log-format json: $(grep create "$RUNTIME_LOG")"
+	echo "ctr said: $out"
+	grep -q "/no/such/binary" <<<"$out" || fail "ctr does not show the runtime's error: $out"
+	[ -z "$(task_pid f1)" ] || fail "task f1 left behind"
+	for d in /sys/fs/cgroup/*/"$NS"/f1; do
+		[ ! -d "$d" ] || fail "cgroup $d left behind"
+	done
+}
+
 case_containerd_failed() {
 	cat "$TEST_TMP/start-failure"
 	exit 1
@@ -247,4 +355,8 @@ check "ctr run: output and exit status" case_run_output_and_status
 check "ctr run -d, task exec, kill, rm" case_detach_exec_kill_rm
 check "ctr run --memory-limit reaches the cgroup" case_memory_limit
 check "ctr run -t under script(1)" case_tty
+check "ctr task ps, pause, resume" case_pause_resume_ps
+check "ctr run --cpus sets the CFS quota" case_cpus
+check "ctr run over --memory-limit is OOM-killed: exit 137" case_oom_kill
+check "ctr: a failed create shows the runtime error from its JSON log" case_failed_create_log
 done_testing

@@ -165,6 +165,139 @@ case_memory_and_pids_limits() {
 	[ "$pids" = 50 ] || fail "pids.max $pids, expected 50"
 }
 
+# --cpus 0.5 is a CFS quota of half the period (v1 cpu.cfs_quota_us, v2 cpu.max).
+case_cpus() {
+	need_setup
+	# shellcheck disable=SC2064
+	trap "podman_ rm -f -t 0 cpus >/dev/null 2>&1" EXIT
+	local pid quota period
+	podman_ run -d --name cpus "${RUN_OPTS[@]}" --cpus 0.5 "$IMAGE" sleep 600 >/dev/null || fail "run --cpus failed"
+	pid=$(podman_ inspect --format '{{.State.Pid}}' cpus) || fail "inspect failed"
+	[ "${pid:-0}" -gt 0 ] || fail "no pid for cpus"
+	if quota=$(cgroup_value "$pid" cpu cpu.cfs_quota_us cpu.max); then
+		period=$(cgroup_value "$pid" cpu cpu.cfs_period_us cpu.max)
+	fi
+	podman_ rm -f -t 0 cpus >/dev/null
+	quota=${quota%% *} period=${period##* }
+	[ "$quota" = 50000 ] && [ "$period" = 100000 ] || fail "cpu quota/period '$quota/$period', expected 50000/100000"
+}
+
+# podman pause/unpause call the runtime's pause/resume: the freezer holds the processes.
+case_pause_unpause() {
+	need_setup
+	# shellcheck disable=SC2064
+	trap "podman_ rm -f -t 0 pz >/dev/null 2>&1" EXIT
+	local pid out
+	podman_ run -d --name pz "${RUN_OPTS[@]}" "$IMAGE" sleep 600 >/dev/null || fail "run -d failed"
+	pid=$(podman_ inspect --format '{{.State.Pid}}' pz) || fail "inspect failed"
+	podman_ pause pz >/dev/null || fail "pause failed"
+	expect_runtime_called pause
+	out=$(podman_ inspect --format '{{.State.Status}}' pz)
+	[ "$out" = paused ] || fail "status after pause: '$out'"
+	out=$(cgroup_value "$pid" freezer freezer.state cgroup.freeze)
+	[ "$out" = FROZEN ] || [ "$out" = 1 ] || fail "freezer after pause: '$out'"
+	podman_ unpause pz >/dev/null || fail "unpause failed"
+	expect_runtime_called resume
+	out=$(podman_ inspect --format '{{.State.Status}}' pz)
+	[ "$out" = running ] || fail "status after unpause: '$out'"
+	out=$(cgroup_value "$pid" freezer freezer.state cgroup.freeze)
+	[ "$out" = THAWED ] || [ "$out" = 0 ] || fail "freezer after unpause: '$out'"
+	out=$(podman_ exec pz echo alive) || fail "exec after unpause failed: $out"
+	[ "$out" = alive ] || fail "exec after unpause printed '$out'"
+	podman_ rm -f -t 0 pz >/dev/null || fail "rm failed"
+}
+
+# podman maps the runtime's exec errors to 127 (not found) and 126 (not executable), as with runc.
+case_exec_errors() {
+	need_setup
+	# shellcheck disable=SC2064
+	trap "podman_ rm -f -t 0 ex >/dev/null 2>&1" EXIT
+	local rc out
+	podman_ run -d --name ex "${RUN_OPTS[@]}" "$IMAGE" sleep 600 >/dev/null || fail "run -d failed"
+	out=$(podman_ exec ex /no/such/binary 2>&1)
+	rc=$?
+	[ $rc -eq 127 ] || fail "exec of a missing binary: exit $rc, expected 127 ($out)"
+	out=$(podman_ exec ex /etc/passwd 2>&1)
+	rc=$?
+	[ $rc -eq 126 ] || fail "exec of a non-executable file: exit $rc, expected 126 ($out)"
+	out=$(podman_ exec -u 1234 ex id -u) || fail "exec -u failed: $out"
+	[ "$out" = 1234 ] || fail "exec -u 1234 ran as '$out'"
+	podman_ rm -f -t 0 ex >/dev/null || fail "rm failed"
+}
+
+# podman update hands the runtime `update --resources FILE`.
+case_update() {
+	need_setup
+	# shellcheck disable=SC2064
+	trap "podman_ rm -f -t 0 up >/dev/null 2>&1" EXIT
+	local pid mem quota
+	podman_ run -d --name up "${RUN_OPTS[@]}" --memory 64m "$IMAGE" sleep 600 >/dev/null || fail "run -d failed"
+	pid=$(podman_ inspect --format '{{.State.Pid}}' up) || fail "inspect failed"
+	podman_ update --memory 96m --cpus 0.25 up >/dev/null || fail "podman update failed"
+	grep -Eq '(^| )update (--resources|-r)' "$RUNTIME_LOG" || fail "runtime update -r FILE not called: $(grep update "$RUNTIME_LOG")"
+	mem=$(cgroup_value "$pid" memory memory.limit_in_bytes memory.max)
+	quota=$(cgroup_value "$pid" cpu cpu.cfs_quota_us cpu.max)
+	podman_ rm -f -t 0 up >/dev/null
+	[ "$mem" = 100663296 ] || fail "memory limit after update: $mem, expected 100663296"
+	[ "${quota%% *}" = 25000 ] || fail "cpu quota after update: $quota, expected 25000"
+}
+
+# A container over its memory limit is OOM-killed: podman sees exit 137, nothing is left.
+case_oom_kill() {
+	need_setup
+	local rc out
+	out=$(podman_ run --rm "${RUN_OPTS[@]}" --memory 16m --memory-swap 16m "$IMAGE" \
+		sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' 2>&1)
+	rc=$?
+	[ $rc -eq 137 ] || fail "exit $rc, expected 137 (OOM kill): $out"
+	grep -q survived <<<"$out" && fail "the allocation survived a 16 MiB limit"
+	[ -z "$(podman_ ps -a -q)" ] || fail "containers left: $(podman_ ps -a)"
+}
+
+# -it needs a terminal on stdin: script(1) lends one (CI has none); everything bounded by timeout,
+# setsid so that no controlling terminal of the caller is ever touched.
+case_interactive_tty() {
+	need_setup
+	# shellcheck disable=SC2064
+	trap "podman_ rm -f -t 0 it >/dev/null 2>&1" EXIT
+	need_cmd script
+	local out rc cmd
+	cmd="timeout 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
+	cmd+=" --tmpdir $PODMAN_DIR/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
+	cmd+=" run -it --rm ${RUN_OPTS[*]} $IMAGE sh -c '[ -t 0 ] && [ -t 1 ] && echo both-tty; read line; echo got-\$line; exit 4'"
+	out=$(printf 'abc\n' | setsid timeout 90 script -qec "$cmd" /dev/null 2>&1)
+	rc=$?
+	out=${out//$'\r'/}
+	[ $rc -eq 4 ] || fail "run -it: exit $rc, expected 4: '$out'"
+	grep -qx both-tty <<<"$out" || fail "stdin/stdout not a tty: '$out'"
+	grep -qx got-abc <<<"$out" || fail "input did not reach the container: '$out'"
+	# exec -it into a running container
+	podman_ run -d --name it "${RUN_OPTS[@]}" "$IMAGE" sleep 600 >/dev/null || fail "run -d failed"
+	cmd="timeout 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
+	cmd+=" --tmpdir $PODMAN_DIR/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
+	cmd+=" exec -it it sh -c '[ -t 0 ] && tty; read line; echo exec-got-\$line; exit 6'"
+	out=$(printf 'xyz\n' | setsid timeout 90 script -qec "$cmd" /dev/null 2>&1)
+	rc=$?
+	out=${out//$'\r'/}
+	podman_ rm -f -t 0 it >/dev/null
+	[ $rc -eq 6 ] || fail "exec -it: exit $rc, expected 6: '$out'"
+	grep -Eqx '/dev/pts/[0-9]+' <<<"$out" || fail "exec -it stdin not a tty: '$out'"
+	grep -qx exec-got-xyz <<<"$out" || fail "input did not reach the exec'd process: '$out'"
+}
+
+# A failing create: podman reports the runtime's own message and nothing is left behind.
+case_failed_create() {
+	need_setup
+	local out rc
+	out=$(podman_ run --rm "${RUN_OPTS[@]}" "$IMAGE" /no/such/binary 2>&1)
+	rc=$?
+	[ $rc -eq 127 ] || fail "run of a missing binary: exit $rc, expected 127 ($out)"
+	grep -q "/no/such/binary" <<<"$out" || fail "podman did not relay the runtime's message: $out"
+	[ -z "$(podman_ ps -a -q)" ] || fail "containers left: $(podman_ ps -a)"
+	[ -z "$(find /sys/fs/cgroup/*"$CGROUP_PARENT" -mindepth 1 -maxdepth 1 -type d -name 'libpod-*' 2>/dev/null)" ] ||
+		fail "cgroups left: $(find /sys/fs/cgroup/*"$CGROUP_PARENT" -mindepth 1 -type d)"
+}
+
 # -t without -i, stdin /dev/null and no controlling terminal (setsid): what CI has.
 case_tty() {
 	need_setup
@@ -228,5 +361,12 @@ check "podman run -d, exec, logs, stop, rm" case_detach_exec_logs_stop_rm
 check "podman run -e -w -u --hostname" case_env_workdir_user
 check "podman run --memory --pids-limit reach the cgroup" case_memory_and_pids_limits
 check "podman run -t without a terminal gets a pty" case_tty
+check "podman run -it and exec -it under script(1), input reaches the container" case_interactive_tty
+check "podman run --cpus sets the CFS quota" case_cpus
+check "podman pause/unpause freeze and thaw the container" case_pause_unpause
+check "podman exec: 127 for a missing binary, 126 for a non-executable, -u" case_exec_errors
+check "podman update (runtime update --resources FILE)" case_update
+check "podman run over --memory is OOM-killed: exit 137, nothing left" case_oom_kill
+check "podman run of a missing binary relays the runtime error, leaves nothing" case_failed_create
 check "runtime run -d --console-socket hands over a pty" case_console_socket
 done_testing

@@ -58,8 +58,7 @@ static int apply_hugetlb(struct cella_cgroup *cg, json_t *list, cella_err_t *err
 	dir = need_ctrl(cg, CG_HUGETLB, "hugepageLimits", &v2, err);
 	if (!dir)
 		return -1;
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach (list, i, e) {
 		const char *size = json_string_value(member(e, "pageSize"));
 		long long limit = json_integer_value(member(e, "limit"));
 		_cleanup_free_ char *file = NULL, *rsvd = NULL;
@@ -105,8 +104,7 @@ static int apply_network(struct cella_cgroup *cg, json_t *net, cella_err_t *err)
 			err, ENOTSUP,
 			"config.json: linux.resources.network.priorities: no net_prio hierarchy is "
 			"mounted (cgroup v2 has no net_prio)");
-	json_array_foreach(prio, i, e)
-	{
+	json_array_foreach (prio, i, e) {
 		if (cgroup_writef(cg->v1_dir[CG_NET_PRIO], "net_prio.ifpriomap", err, "%s %lld",
 				  json_string_value(member(e, "name")),
 				  (long long)json_integer_value(member(e, "priority"))) < 0)
@@ -126,8 +124,7 @@ static int apply_rdma(struct cella_cgroup *cg, json_t *rdma, cella_err_t *err)
 	dir = need_ctrl(cg, CG_RDMA, "rdma", &v2, err);
 	if (!dir)
 		return -1;
-	json_object_foreach(rdma, name, e)
-	{
+	json_object_foreach (rdma, name, e) {
 		json_t *h = member(e, "hcaHandles"), *o = member(e, "hcaObjects");
 		char handles[32] = "", objects[32] = "";
 
@@ -156,8 +153,7 @@ static int apply_unified(struct cella_cgroup *cg, json_t *unified, cella_err_t *
 		return cella_error_make(err, ENOTSUP,
 					"config.json: linux.resources.unified: this host has only cgroup v1 "
 					"hierarchies; unified (cgroup v2) settings cannot be applied");
-	json_object_foreach(unified, key, v)
-	{
+	json_object_foreach (unified, key, v) {
 		if (!cgroup_file_exists(cg->unified_dir, key))
 			return cella_error_make(
 				err, ENOENT,

@@ -57,8 +57,7 @@ static int apply_v1(const char *dir, json_t *b, cella_err_t *err)
 	if (get(b, "leafWeight") &&
 	    cgroup_writef(dir, "blkio.leaf_weight", err, "%" PRId64, get(b, "leafWeight")) < 0)
 		return -1;
-	json_array_foreach(member(b, "weightDevice"), i, e)
-	{
+	json_array_foreach (member(b, "weightDevice"), i, e) {
 		if (get(e, "weight")) {
 			if (!(file = v1_weight_file(dir, true, "weightDevice", err)) ||
 			    cgroup_writef(dir, file, err, "%" PRId64 ":%" PRId64 " %" PRId64, get(e, "major"),
@@ -71,10 +70,10 @@ static int apply_v1(const char *dir, json_t *b, cella_err_t *err)
 			return -1;
 	}
 	for (size_t t = 0; t < sizeof(throttles) / sizeof(throttles[0]); t++)
-		json_array_foreach(member(b, throttles[t].key), i,
-				   e) if (cgroup_writef(dir, throttles[t].file, err,
-							"%" PRId64 ":%" PRId64 " %" PRId64, get(e, "major"),
-							get(e, "minor"), get(e, "rate")) < 0) return -1;
+		json_array_foreach (member(b, throttles[t].key), i, e)
+			if (cgroup_writef(dir, throttles[t].file, err, "%" PRId64 ":%" PRId64 " %" PRId64,
+					  get(e, "major"), get(e, "minor"), get(e, "rate")) < 0)
+				return -1;
 	return 0;
 }
 
@@ -105,15 +104,13 @@ static int apply_v2(const char *dir, json_t *b, cella_err_t *err)
 		return -1;
 	if (get(b, "leafWeight"))
 		cgroup_debug("blockIO.leafWeight has no cgroup v2 equivalent; ignored");
-	json_array_foreach(member(b, "weightDevice"), i, e)
-	{
+	json_array_foreach (member(b, "weightDevice"), i, e) {
 		snprintf(dev, sizeof(dev), "%" PRId64 ":%" PRId64, get(e, "major"), get(e, "minor"));
 		if (get(e, "weight") && write_weight_v2(dir, dev, get(e, "weight"), err) < 0)
 			return -1;
 	}
 	for (size_t t = 0; t < sizeof(throttles) / sizeof(throttles[0]); t++) {
-		json_array_foreach(member(b, throttles[t].key), i, e)
-		{
+		json_array_foreach (member(b, throttles[t].key), i, e) {
 			int64_t rate = get(e, "rate");
 			int r;
 

@@ -98,7 +98,9 @@ int cgroup_dev_rules_parse(json_t *devices, struct cgroup_dev_rule **rules, size
 	out = calloc(count ? count : 1, sizeof(*out));
 	if (!out)
 		return cella_error_make(err, ENOMEM, "%s: out of memory", PREFIX);
-	json_array_foreach(devices, i, e) if (parse_rule(e, i, &out[i], err) < 0) return -1;
+	json_array_foreach (devices, i, e)
+		if (parse_rule(e, i, &out[i], err) < 0)
+			return -1;
 	*rules = steal_pointer(&out);
 	*n = count;
 	return 0;

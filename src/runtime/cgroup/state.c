@@ -111,8 +111,7 @@ static int parse(json_t *j, struct cella_cgroup *cg, cella_err_t *err)
 		return -1;
 	if (v1 && !json_is_object(v1))
 		return cella_error_make(err, EINVAL, "cgroup state: v1: expected object");
-	json_object_foreach(v1, name, v)
-	{
+	json_object_foreach (v1, name, v) {
 		int c = cgroup_ctrl_from_v1_name(name);
 
 		if (c < 0)
@@ -128,8 +127,7 @@ static int parse(json_t *j, struct cella_cgroup *cg, cella_err_t *err)
 		return cella_error_make(err, EINVAL, "cgroup state: unified: does not match mode %s", mode);
 	if (ctrls && !json_is_array(ctrls))
 		return cella_error_make(err, EINVAL, "cgroup state: v2Controllers: expected array");
-	json_array_foreach(ctrls, i, v)
-	{
+	json_array_foreach (ctrls, i, v) {
 		int c = json_is_string(v) ? cgroup_ctrl_from_v1_name(json_string_value(v)) : -1;
 
 		if (c < 0)
@@ -142,7 +140,9 @@ static int parse(json_t *j, struct cella_cgroup *cg, cella_err_t *err)
 	cg->created = calloc(json_array_size(created) + 1, sizeof(char *));
 	if (!cg->created)
 		return cella_error_make(err, ENOMEM, "cgroup state: out of memory");
-	json_array_foreach(created, i, v) if (dup_path(v, "created", &cg->created[i], err) < 0) return -1;
+	json_array_foreach (created, i, v)
+		if (dup_path(v, "created", &cg->created[i], err) < 0)
+			return -1;
 	return 0;
 }
 

@@ -151,8 +151,7 @@ static int validate_device_list(json_t *bio, const char *key, bool throttle, cel
 	snprintf(where, sizeof(where), "blockIO.%s", key);
 	if (check_array(list, where, err) < 0)
 		return -1;
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach (list, i, e) {
 		snprintf(where, sizeof(where), "blockIO.%s[%zu]", key, i);
 		if (check_object(e, where, err) < 0 ||
 		    check_int(e, where, "major", 0, UINT32_MAX, true, err) < 0 ||
@@ -212,8 +211,7 @@ static int validate_hugepages(json_t *list, cella_err_t *err)
 
 	if (check_array(list, "hugepageLimits", err) < 0)
 		return -1;
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach (list, i, e) {
 		json_t *ps;
 
 		snprintf(where, sizeof(where), "hugepageLimits[%zu]", i);
@@ -252,8 +250,7 @@ static int validate_network(json_t *n, cella_err_t *err)
 		return 0;
 	if (check_array(prio, "network.priorities", err) < 0)
 		return -1;
-	json_array_foreach(prio, i, e)
-	{
+	json_array_foreach (prio, i, e) {
 		json_t *name;
 
 		snprintf(where, sizeof(where), "network.priorities[%zu]", i);
@@ -276,8 +273,7 @@ static int validate_rdma(json_t *r, cella_err_t *err)
 
 	if (check_object(r, "rdma", err) < 0)
 		return -1;
-	json_object_foreach(r, dev, e)
-	{
+	json_object_foreach (r, dev, e) {
 		if (!safe_name(dev))
 			return cella_error_make(err, EINVAL, "%s.rdma: '%s' is not a device name", PREFIX,
 						dev);
@@ -298,8 +294,7 @@ static int validate_unified(json_t *u, cella_err_t *err)
 
 	if (check_object(u, "unified", err) < 0)
 		return -1;
-	json_object_foreach(u, key, v)
-	{
+	json_object_foreach (u, key, v) {
 		if (!safe_name(key) || !strchr(key, '.'))
 			return cella_error_make(err, EINVAL, "%s.unified: '%s' is not a cgroup file name",
 						PREFIX, key);

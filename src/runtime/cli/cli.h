@@ -9,6 +9,12 @@
 
 #include <cella/error.h>
 
+/* Exit statuses that runc gives and clients test for (besides 1, any error). */
+enum {
+	CLI_UNKNOWN_COMMAND = 3, /* runc (urfave/cli): "No help topic for ..." */
+	CLI_EXEC_FAILED = 255,	 /* runc exec: the process could not be started */
+};
+
 struct cli {
 	const char *root;
 	FILE *log; /* --log, or NULL */

@@ -203,7 +203,9 @@ static int run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!f.process_file && optind + 1 >= argc) {
-		ret = cli_usage_error(cli, &cli_verb_exec, "missing command (or --process FILE)");
+		/* runc fails this one as an exec ("args must not be empty"), not as usage */
+		cli_usage_error(cli, &cli_verb_exec, "missing command (or --process FILE)");
+		ret = CLI_EXEC_FAILED;
 		goto out;
 	}
 	o.id = argv[optind];
@@ -214,7 +216,10 @@ static int run(struct cli *cli, int argc, char **argv)
 	o.process = process;
 	if (process == NULL || cella_container_exec(&o, &pid, &err) < 0 ||
 	    (o.pid_file && cella_rt_write_pid_file(o.pid_file, pid, &err) < 0)) {
-		ret = cli_fail(cli, &err);
+		/* as runc: a failed exec (not a usage error) exits 255, which no process status
+		 * of 0..254 or 128+signal can be confused with */
+		cli_fail(cli, &err);
+		ret = CLI_EXEC_FAILED;
 		goto out;
 	}
 	ret = f.detach ? 0 : cli_wait_forwarding(pid);

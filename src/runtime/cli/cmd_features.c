@@ -19,10 +19,17 @@
 
 static int features(struct cli *cli, int argc, char **argv)
 {
-	json_t *seccomp = cella_seccomp_features(), *caps = cella_caps_known();
-	json_t *mounts = cella_rootfs_mount_options_known();
-	json_t *doc = cella_oci_features(seccomp, caps, mounts);
+	static const struct option opts[] = {{0}};
+	json_t *seccomp, *caps, *mounts, *doc;
 
+	if (getopt_long(argc, argv, "", opts, NULL) != -1)
+		return cli_usage_error(cli, &cli_verb_features, "unknown option '%s'", argv[optind - 1]);
+	if (optind != argc)
+		return cli_usage_error(cli, &cli_verb_features, "unexpected argument '%s'", argv[optind]);
+	seccomp = cella_seccomp_features();
+	caps = cella_caps_known();
+	mounts = cella_rootfs_mount_options_known();
+	doc = cella_oci_features(seccomp, caps, mounts);
 	json_decref(seccomp);
 	json_decref(caps);
 	json_decref(mounts);

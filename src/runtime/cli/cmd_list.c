@@ -32,8 +32,7 @@ static int list(struct cli *cli, int argc, char **argv)
 		if (!quiet)
 			printf("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 			       "CREATED", "OWNER");
-		json_array_foreach(all, i, one)
-		{
+		json_array_foreach (all, i, one) {
 			const char *id = json_string_value(json_object_get(one, "id"));
 
 			if (quiet)

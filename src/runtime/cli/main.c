@@ -158,7 +158,8 @@ int main(int argc, char **argv)
 	}
 	if (ret < 0) {
 		cella_error_make(&err, EINVAL, "unknown command '%s' (see --help)", name);
-		ret = cli_fail(&cli, &err);
+		cli_fail(&cli, &err);
+		ret = CLI_UNKNOWN_COMMAND;
 	}
 out:
 	cella_security_set_log(NULL, NULL);

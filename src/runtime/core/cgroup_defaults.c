@@ -44,8 +44,7 @@ json_t *cella_spec_cgroup_resources(const struct cella_spec *spec)
 		json_array_append_new(devices, rule(default_rules[i].type, default_rules[i].major,
 						    default_rules[i].minor, default_rules[i].access));
 	listed = json_object_get(spec->linux_obj, "devices");
-	json_array_foreach(listed, i, d)
-	{
+	json_array_foreach (listed, i, d) {
 		const char *type = json_string_value(json_object_get(d, "type"));
 		json_t *major = json_object_get(d, "major"), *minor = json_object_get(d, "minor");
 

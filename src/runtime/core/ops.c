@@ -323,7 +323,10 @@ int cella_container_stats(const char *root, const char *id, json_t **out, cella_
 
 	if (handle_open(root, id, true, false, &h, err) < 0)
 		return -1;
-	if (h.cg == NULL)
+	/* a stopped container's cgroup is empty or gone: runc refuses too */
+	if (cella_state_status(h.st, h.dir_fd) == CELLA_STATUS_STOPPED)
+		cella_error_make(err, 0, "container with id %s is not running", id);
+	else if (h.cg == NULL)
 		cella_error_make(err, ENOTSUP, "container has no cgroup");
 	else
 		ret = cella_cgroup_stats(h.cg, out, err);

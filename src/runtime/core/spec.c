@@ -25,8 +25,7 @@ static int string_array(json_t *arr, const char *where, const char ***out, cella
 
 	if (v == NULL)
 		return cella_error_sys(err, "%s", where);
-	json_array_foreach(arr, i, item)
-	{
+	json_array_foreach (arr, i, item) {
 		if (!json_is_string(item)) {
 			free(v);
 			return cella_error_make(err, 0, "%s[%zu]: expected string", where, i);
@@ -53,8 +52,7 @@ static int parse_user(json_t *process, const char *prefix, struct cella_process 
 	    cella_json_get_u32(user, "umask", where, &umask_value, err) < 0 ||
 	    cella_json_get_array(user, "additionalGids", where, &gids, err) < 0)
 		return -1;
-	json_array_foreach(gids, i, item)
-	{
+	json_array_foreach (gids, i, item) {
 		if (!json_is_integer(item) || json_integer_value(item) < 0 ||
 		    json_integer_value(item) > UINT32_MAX)
 			return cella_error_make(
@@ -174,8 +172,7 @@ static int check_annotations(json_t *annotations, cella_err_t *err)
 	const char *key;
 	json_t *value;
 
-	json_object_foreach(annotations, key, value)
-	{
+	json_object_foreach (annotations, key, value) {
 		if (!json_is_string(value))
 			return cella_error_make(err, 0, WHERE ": annotations.%s: expected string", key);
 		if (*key == '\0')

@@ -52,8 +52,7 @@ static int parse_namespaces(struct cella_spec *spec, cella_err_t *err)
 
 	if (cella_json_get_array(spec->linux_obj, "namespaces", WHERE, &list, err) < 0)
 		return -1;
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		const char *type = NULL, *path = NULL;
 		char where[64];
 		int t;
@@ -94,8 +93,7 @@ static int parse_idmaps(json_t *linux_obj, const char *key, struct cella_idmap *
 	*out = calloc(json_array_size(list) + 1, sizeof(**out));
 	if (*out == NULL)
 		return cella_error_sys(err, WHERE ".%s", key);
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		struct cella_idmap *m = &(*out)[i];
 		char where[64];
 
@@ -164,8 +162,7 @@ static int parse_sysctl(struct cella_spec *spec, cella_err_t *err)
 	spec->sysctl = calloc(json_object_size(obj) + 1, sizeof(*spec->sysctl));
 	if (spec->sysctl == NULL)
 		return cella_error_sys(err, WHERE ".sysctl");
-	json_object_foreach(obj, key, value)
-	{
+	json_object_foreach (obj, key, value) {
 		if (!json_is_string(value))
 			return cella_error_make(err, 0, WHERE ".sysctl.%s: expected string", key);
 		/* The key becomes a path under /proc/sys: keep it from walking anywhere else. */
@@ -206,8 +203,7 @@ static int parse_time_offsets(struct cella_spec *spec, cella_err_t *err)
 
 	if (cella_json_get_object(spec->linux_obj, "timeOffsets", WHERE, &obj, err) < 0 || obj == NULL)
 		return err && *err ? -1 : 0;
-	json_object_foreach(obj, key, value)
-	{
+	json_object_foreach (obj, key, value) {
 		if (strcmp(key, "monotonic") != 0 && strcmp(key, "boottime") != 0)
 			return cella_error_make(err, 0, WHERE ".timeOffsets.%s: unknown clock", key);
 	}

@@ -74,8 +74,7 @@ static int rootless_namespaces(json_t *linux_obj)
 
 	if (fresh == NULL)
 		return -1;
-	json_array_foreach(old, i, ns)
-	{
+	json_array_foreach (old, i, ns) {
 		const char *type = json_string_value(json_object_get(ns, "type"));
 
 		if (type && (strcmp(type, "network") == 0 || strcmp(type, "user") == 0))
@@ -93,8 +92,7 @@ static int rootless_mounts(json_t *spec)
 	json_t *mounts = json_object_get(spec, "mounts"), *m;
 	size_t i;
 
-	json_array_foreach(mounts, i, m)
-	{
+	json_array_foreach (mounts, i, m) {
 		json_t *opts = json_object_get(m, "options"), *kept;
 		const char *dest = json_string_value(json_object_get(m, "destination"));
 		json_t *o;
@@ -114,8 +112,7 @@ static int rootless_mounts(json_t *spec)
 		kept = json_array();
 		if (kept == NULL)
 			return -1;
-		json_array_foreach(opts, j, o)
-		{
+		json_array_foreach (opts, j, o) {
 			const char *s = json_string_value(o);
 
 			if (s && (strncmp(s, "uid=", 4) == 0 || strncmp(s, "gid=", 4) == 0))
@@ -138,8 +135,7 @@ static int make_rootless(json_t *spec)
 
 	if (fresh == NULL)
 		return -1;
-	json_object_foreach(linux_obj, key, value)
-	{
+	json_object_foreach (linux_obj, key, value) {
 		if (strcmp(key, "resources") == 0) {
 			json_object_set_new(fresh, "uidMappings", id_mapping(geteuid()));
 			json_object_set_new(fresh, "gidMappings", id_mapping(getegid()));

@@ -27,8 +27,7 @@ static char **strv_from_json(json_t *arr, const char *fallback)
 		}
 		return v;
 	}
-	json_array_foreach(arr, i, s)
-	{
+	json_array_foreach (arr, i, s) {
 		v[i] = strdup(json_string_value(s));
 		if (v[i] == NULL) {
 			_cleanup_strv_ char **undo = v;
@@ -113,8 +112,7 @@ int cella_hooks_run(json_t *hooks, const char *kind, const char *state_json, cel
 	if (ret < 0)
 		return ret;
 	list = hooks ? json_object_get(hooks, kind) : NULL;
-	json_array_foreach(list, i, hook)
-	{
+	json_array_foreach (list, i, hook) {
 		ret = run_one(hook, kind, i, state_json, err);
 		if (ret < 0)
 			return ret;

@@ -35,8 +35,7 @@ static int validate_strings(json_t *hook, const char *field, const char *kind, s
 	if (!json_is_array(arr))
 		return cella_error_make(err, 0, "config.json: hooks.%s[%zu].%s: must be an array of strings",
 					kind, i, field);
-	json_array_foreach(arr, j, v)
-	{
+	json_array_foreach (arr, j, v) {
 		if (!json_is_c_string(v))
 			return cella_error_make(err, 0,
 						"config.json: hooks.%s[%zu].%s[%zu]: must be a string", kind,
@@ -96,8 +95,7 @@ int cella_hooks_validate(json_t *hooks, cella_err_t *err)
 			continue;
 		if (!json_is_array(list))
 			return cella_error_make(err, 0, "config.json: hooks.%s: must be an array", kind);
-		json_array_foreach(list, i, hook)
-		{
+		json_array_foreach (list, i, hook) {
 			int ret = validate_hook(hook, kind, i, err);
 
 			if (ret < 0)

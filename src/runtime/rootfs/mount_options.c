@@ -193,8 +193,7 @@ int rootfs_mount_opts_parse(json_t *options, const char *field, struct rootfs_mo
 		return 0;
 	if (!json_is_array(options))
 		return cella_error_make(err, 0, "config.json: %s: must be an array of strings", field);
-	json_array_foreach(options, i, v)
-	{
+	json_array_foreach (options, i, v) {
 		const char *s = json_string_value(v);
 
 		if (s == NULL || strlen(s) != json_string_length(v))

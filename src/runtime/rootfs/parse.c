@@ -47,8 +47,7 @@ static int parse_path_list(json_t *linux_obj, const char *field, char ***out, ce
 	if (list == NULL)
 		return cella_error_sys(err, "config.json: linux.%s", field);
 	*out = list;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (!rootfs_path_is_absolute(v))
 			return cella_error_make(
 				err, 0, "config.json: linux.%s[%zu]: must be an absolute path", field, i);
@@ -100,8 +99,7 @@ static int parse_namespaces(json_t *linux_obj, struct cella_rootfs *r, cella_err
 		return 0;
 	if (!json_is_array(arr))
 		return cella_error_make(err, 0, "config.json: linux.namespaces: must be an array");
-	json_array_foreach(arr, i, ns)
-	{
+	json_array_foreach (arr, i, ns) {
 		const char *type = json_string_value(json_object_get(ns, "type"));
 
 		if (type == NULL)

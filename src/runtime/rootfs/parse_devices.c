@@ -76,8 +76,7 @@ int rootfs_parse_devices(json_t *devices, struct cella_rootfs *r, cella_err_t *e
 	r->devices = calloc(json_array_size(devices) + 1, sizeof(*r->devices));
 	if (r->devices == NULL)
 		return cella_error_sys(err, "config.json: linux.devices");
-	json_array_foreach(devices, i, dev)
-	{
+	json_array_foreach (devices, i, dev) {
 		if (parse_device(dev, i, &r->devices[i], err) < 0)
 			return -1;
 		r->n_devices++;

@@ -41,8 +41,7 @@ static int parse_idmap(json_t *arr, size_t i, const char *key, struct rootfs_idm
 	*out = calloc(json_array_size(arr), sizeof(**out));
 	if (*out == NULL)
 		return cella_error_sys(err, "config.json: mounts[%zu].%s", i, key);
-	json_array_foreach(arr, j, e)
-	{
+	json_array_foreach (arr, j, e) {
 		uint32_t val[3];
 
 		for (size_t k = 0; k < 3; k++) {
@@ -170,8 +169,7 @@ int rootfs_parse_mounts(json_t *mounts, const char *bundle, struct cella_rootfs 
 	r->mounts = calloc(json_array_size(mounts) + 1, sizeof(*r->mounts));
 	if (r->mounts == NULL)
 		return cella_error_sys(err, "config.json: mounts");
-	json_array_foreach(mounts, i, mnt)
-	{
+	json_array_foreach (mounts, i, mnt) {
 		r->n_mounts++; /* counted first so that a half-parsed entry is freed too */
 		if (parse_mount(mnt, i, bundle, &r->mounts[i], err) < 0)
 			return -1;

@@ -31,8 +31,7 @@ static int parse_set(json_t *caps, enum sec_cap_set which, int last_cap, uint64_
 	ret = sec_field_typed(caps, set_names[which], path, JSON_ARRAY, &arr, err);
 	if (ret <= 0)
 		return ret;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *name = json_string_value(v);
 		int cap;
 

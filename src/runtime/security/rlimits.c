@@ -91,8 +91,7 @@ int sec_rlimits_parse(json_t *rlimits, struct sec_rlimits *out, cella_err_t *err
 	out->v = calloc(json_array_size(rlimits), sizeof(*out->v));
 	if (out->v == NULL)
 		return cella_error_sys(err, "allocating rlimits");
-	json_array_foreach(rlimits, i, o)
-	{
+	json_array_foreach (rlimits, i, o) {
 		struct sec_rlimit *r = &out->v[out->n];
 
 		if (parse_one(o, i, r, err) < 0)

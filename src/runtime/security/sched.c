@@ -54,8 +54,7 @@ static int parse_flags(json_t *sched, uint64_t *out, cella_err_t *err)
 
 	if (sec_field_typed(sched, "flags", "process.scheduler.flags", JSON_ARRAY, &arr, err) < 0)
 		return -1;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *name = json_string_value(v);
 		bool found = false;
 

@@ -72,8 +72,7 @@ static int parse_archs(json_t *seccomp, struct sec_seccomp *out, cella_err_t *er
 	out->archs = calloc(json_array_size(arr), sizeof(*out->archs));
 	if (out->archs == NULL)
 		return cella_error_sys(err, "allocating linux.seccomp.architectures");
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *name = json_string_value(v);
 		uint32_t arch = 0;
 
@@ -110,8 +109,7 @@ static int parse_flags(json_t *seccomp, struct sec_seccomp *out, cella_err_t *er
 
 	if (sec_field_typed(seccomp, "flags", "linux.seccomp.flags", JSON_ARRAY, &arr, err) < 0)
 		return -1;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *name = json_string_value(v);
 		int f = -1;
 
@@ -159,8 +157,7 @@ static int parse_args(json_t *entry, size_t idx, struct scmp_arg_cmp **args_out,
 	*args_out = calloc(json_array_size(arr), sizeof(**args_out));
 	if (*args_out == NULL)
 		return cella_error_sys(err, "allocating %s", path);
-	json_array_foreach(arr, i, a)
-	{
+	json_array_foreach (arr, i, a) {
 		struct scmp_arg_cmp *c = &(*args_out)[i];
 		uint64_t index = 0, value = 0, value_two = 0;
 		const char *op = NULL;
@@ -252,8 +249,7 @@ static int parse_entry(json_t *entry, size_t idx, struct sec_seccomp *out, cella
 		return sec_field_error(err, path, "missing or empty");
 	if (parse_args(entry, idx, &args, &n_args, err) < 0)
 		goto out;
-	json_array_foreach(names, i, v)
-	{
+	json_array_foreach (names, i, v) {
 		const char *name = json_string_value(v);
 		int nr;
 
@@ -330,8 +326,7 @@ static int parse_all(json_t *seccomp, struct sec_seccomp *out, cella_err_t *err)
 		return -1;
 	if (sec_field_typed(seccomp, "syscalls", "linux.seccomp.syscalls", JSON_ARRAY, &syscalls, err) < 0)
 		return -1;
-	json_array_foreach(syscalls, i, entry)
-	{
+	json_array_foreach (syscalls, i, entry) {
 		if (parse_entry(entry, i, out, err) < 0)
 			return -1;
 	}

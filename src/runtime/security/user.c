@@ -75,8 +75,7 @@ int sec_user_parse(json_t *user, struct sec_user *out, cella_err_t *err)
 	out->gids = calloc(json_array_size(gids) + 1, sizeof(gid_t));
 	if (out->gids == NULL)
 		return cella_error_sys(err, "allocating additionalGids");
-	json_array_foreach(gids, i, g)
-	{
+	json_array_foreach (gids, i, g) {
 		json_int_t n = json_is_integer(g) ? json_integer_value(g) : -1;
 
 		if (!json_is_integer(g) || n < 0 || (uint64_t)n > MAX_ID) {

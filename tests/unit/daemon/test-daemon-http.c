@@ -236,6 +236,21 @@ static void test_route_match(void **state)
 	assert_false(cellad_route_match("/1.0", "/1.0x", arg, sizeof(arg)));
 }
 
+/* Two '*' segments (/1.0/instances/NAME/logs/FILE): each goes to its own argument, none may hold a '/'. */
+static void test_route_match_two(void **state)
+{
+	char arg[16], arg2[16];
+
+	assert_true(cellad_route_match2("/1.0/instances/*/logs/*", "/1.0/instances/web/logs/console.log", arg,
+					arg2, sizeof(arg)));
+	assert_string_equal(arg, "web");
+	assert_string_equal(arg2, "console.log");
+	assert_false(cellad_route_match2("/1.0/instances/*/logs/*", "/1.0/instances/web/logs/../x", arg, arg2,
+					 sizeof(arg)));
+	assert_false(cellad_route_match2("/1.0/instances/*/logs/*", "/1.0/instances/web/logs/", arg, arg2,
+					 sizeof(arg)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_refused, setup, teardown),
 		cmocka_unit_test(test_peer_rules),
 		cmocka_unit_test(test_route_match),
+		cmocka_unit_test(test_route_match_two),
 	};
 
 	return cmocka_run_group_tests_name("daemon-http", tests, NULL, NULL);

@@ -40,9 +40,9 @@ static bool has_namespace(json_t *spec, const char *type)
 	json_t *ns;
 	size_t i;
 
-	json_array_foreach(at(spec, "linux.namespaces"), i,
-			   ns) if (strcmp(json_string_value(json_object_get(ns, "type")), type) ==
-				   0) return true;
+	json_array_foreach (at(spec, "linux.namespaces"), i, ns)
+		if (strcmp(json_string_value(json_object_get(ns, "type")), type) == 0)
+			return true;
 	return false;
 }
 
@@ -51,9 +51,9 @@ static json_t *mount_at(json_t *spec, const char *dest)
 	json_t *m;
 	size_t i;
 
-	json_array_foreach(at(spec, "mounts"), i,
-			   m) if (strcmp(json_string_value(json_object_get(m, "destination")), dest) ==
-				  0) return m;
+	json_array_foreach (at(spec, "mounts"), i, m)
+		if (strcmp(json_string_value(json_object_get(m, "destination")), dest) == 0)
+			return m;
 	return NULL;
 }
 
@@ -62,8 +62,9 @@ static bool array_has(json_t *arr, const char *s)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i,
-			   v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
+	json_array_foreach (arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
 	return false;
 }
 
@@ -207,13 +208,15 @@ static void test_features(void **state)
 	assert_true(json_equal(at(f, "linux.seccomp"), seccomp));
 	assert_true(array_has(at(f, "linux.namespaces"), "user"));
 	assert_true(array_has(at(f, "linux.namespaces"), "cgroup"));
+	assert_true(array_has(at(f, "linux.namespaces"), "time"));
+	assert_int_equal(json_array_size(at(f, "linux.namespaces")), 8);
 	assert_true(json_is_true(at(f, "linux.cgroup.v1")));
 	assert_true(json_is_true(at(f, "linux.cgroup.v2")));
 	assert_true(json_is_false(at(f, "linux.cgroup.systemd")));
 	assert_true(json_is_false(at(f, "linux.apparmor.enabled")));
 	assert_true(json_is_false(at(f, "linux.selinux.enabled")));
 	assert_true(json_is_false(at(f, "linux.intelRdt.enabled")));
-	assert_true(json_is_boolean(at(f, "linux.mountExtensions.idmap.enabled")));
+	assert_true(json_is_true(at(f, "linux.mountExtensions.idmap.enabled")));
 	assert_string_equal(
 		json_string_value(json_object_get(at(f, "annotations"), "org.cella.runtime.version")),
 		CELLA_VERSION);

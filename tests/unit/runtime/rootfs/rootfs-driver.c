@@ -52,8 +52,7 @@ static int ns_flags(json_t *config)
 	int flags = CLONE_NEWNS;
 	size_t i;
 
-	json_array_foreach(arr, i, ns)
-	{
+	json_array_foreach (arr, i, ns) {
 		const char *type = json_string_value(json_object_get(ns, "type"));
 
 		for (size_t k = 0; type && k < sizeof(kinds) / sizeof(kinds[0]); k++)
@@ -73,8 +72,7 @@ static int write_map(pid_t pid, json_t *config, const char *key, const char *fil
 
 	if (json_array_size(arr) > 0) {
 		len = 0;
-		json_array_foreach(arr, i, m)
-		{
+		json_array_foreach (arr, i, m) {
 			int w = snprintf(buf + len, sizeof(buf) - len, "%lld %lld %lld\n",
 					 json_integer_value(json_object_get(m, "containerID")),
 					 json_integer_value(json_object_get(m, "hostID")),

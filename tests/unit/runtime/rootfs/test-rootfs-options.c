@@ -161,8 +161,7 @@ static void test_known_list(void **state)
 
 	assert_non_null(known);
 	assert_true(json_array_size(known) > 40);
-	json_array_foreach(known, i, v)
-	{
+	json_array_foreach (known, i, v) {
 		const char *s = json_string_value(v);
 
 		assert_non_null(s);

@@ -254,8 +254,7 @@ static bool json_array_has(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -282,8 +281,7 @@ static void test_features(void **state)
 	assert_true(json_array_has(known, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"));
 	supported = json_object_get(f, "supportedFlags");
 	assert_true(json_is_array(supported));
-	json_array_foreach(supported, i, v)
-	{
+	json_array_foreach (supported, i, v) {
 		assert_true(json_array_has(known, json_string_value(v)));
 	}
 	/* Every kernel with user notification (5.0+) has TSYNC; this libseccomp has the attribute. */

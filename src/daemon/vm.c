@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* VM instances: spawning cella-vmm detached, finding it again, driving it through its API socket. */
+#include "vm.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cella/cleanup.h>
+
+#include "container.h"
+#include "util.h"
+
+/* How long the VMM may take to answer its API after the spawn (ASan builds on nested KVM are slow). */
+#define VM_READY_MS 20000
+/* After force-shutdown, and again after SIGKILL, how long the process may take to go. */
+#define VM_EXIT_MS  10000
+#define VM_MAX_CPUS 255
+
+static char *vm_path(struct cellad *d, const char *name, const char *leaf)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s/%s", d->instances_dir, name, leaf) < 0)
+		return NULL;
+	return p;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int cellad_vm_config_validate(json_t *config, cella_err_t *err)
+{
+	static const char *const refused[] = {"limits.processes", "security.privileged", "command"};
+	json_t *v;
+	long long size;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (json_object_get(config, refused[i]))
+			return cella_error_make(err, EINVAL, "config: %s: not supported for vm instances",
+						refused[i]);
+	v = json_object_get(config, "limits.cpu");
+	if (v) {
+		const char *text = json_string_value(v);
+		long long n = json_is_integer(v) ? json_integer_value(v) : -1;
+		char *end = NULL;
+
+		if (text) {
+			errno = 0;
+			n = strtoll(text, &end, 10);
+			if (errno || end == text || *end)
+				n = -1;
+		}
+		if (n < 1 || n > VM_MAX_CPUS)
+			return cella_error_make(
+				err, EINVAL, "config: limits.cpu: a vm needs a whole number of vCPUs, 1..%d",
+				VM_MAX_CPUS);
+	}
+	v = json_object_get(config, "limits.memory");
+	if (v && cellad_config_size("limits.memory", v, &size, err) < 0)
+		return -1;
+	if (v && size < (2LL << 20))
+		return cella_error_make(err, EINVAL, "config: limits.memory: a vm needs at least 2MiB");
+	return 0;
+}
+
+int cellad_vm_image_check(const char *vm_dir, cella_err_t *err)
+{
+	static const char *const known[] = {"kernel", "initrd", "cmdline"};
+	_cleanup_closedir_ DIR *dh = opendir(vm_dir);
+	bool kernel = false;
+	struct dirent *e;
+
+	if (dh == NULL)
+		return cella_error_sys(err, "open '%s'", vm_dir);
+	while ((e = readdir(dh))) {
+		bool ok = false;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(e->d_name, known[i]) == 0;
+		if (!ok)
+			return cella_error_make(
+				err, EINVAL,
+				"source.path: unexpected entry '%s' in a vm image directory (known: "
+				"kernel, initrd, cmdline)",
+				e->d_name);
+		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return cella_error_make(err, EINVAL, "source.path: '%s' must be a regular file",
+						e->d_name);
+		kernel = kernel || strcmp(e->d_name, "kernel") == 0;
+	}
+	if (!kernel)
+		return cella_error_make(err, EINVAL,
+					"source.path: a vm image directory needs a 'kernel' file");
+	return 0;
+}
+
+/* Reads at most size-1 bytes of a small file into buf, NUL-terminated; the length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* The command line of the image (vm/cmdline, first line, at most 4 KiB) or NULL. */
+static char *read_cmdline(const char *image_dir)
+{
+	_cleanup_free_ char *path = NULL;
+	char buf[4096];
+
+	if (asprintf(&path, "%s/vm/cmdline", image_dir) < 0 || read_small(path, buf, sizeof(buf)) < 0)
+		return NULL;
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+/* True when pid runs cella-vmm with this very socket (a recycled pid is someone else), and is no zombie. */
+static bool is_our_vmm(pid_t pid, const char *sock)
+{
+	char path[64], buf[8192], state = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0 || strrchr(buf, ')') == NULL ||
+	    sscanf(strrchr(buf, ')'), ") %c", &state) != 1 || state == 'Z' || state == 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	for (char *a = buf; a < buf + n; a += strlen(a) + 1)
+		if (strcmp(a, "--api-socket") == 0 && a + strlen(a) + 1 < buf + n &&
+		    strcmp(a + strlen(a) + 1, sock) == 0)
+			return true;
+	return false;
+}
+
+/* The VMM's pid from vmm.pid when that process is still our VMM, else 0. */
+static pid_t vmm_pid(struct cellad *d, const char *name)
+{
+	_cleanup_free_ char *pid_path = vm_path(d, name, "vmm.pid"), *sock = vm_path(d, name, "vmm.sock");
+	char text[32];
+	int pid = 0;
+
+	if (pid_path == NULL || sock == NULL || read_small(pid_path, text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%d", &pid) != 1 || pid <= 0)
+		return 0;
+	return is_our_vmm(pid, sock) ? pid : 0;
+}
+
+/* Reaps pid if it is our child (it is until a cellad restart; then pid 1 reaps it). */
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
+		;
+}
+
+char *cellad_vm_status(struct cellad *d, const char *name)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *body = NULL;
+	cella_err_t err = NULL;
+	json_t *reply;
+	char *state = NULL;
+	int status;
+
+	if (sock == NULL || vmm_pid(d, name) == 0)
+		return NULL;
+	if (cellad_vm_api(sock, "GET", "/vm", NULL, &status, &body, &err) < 0 || status != 200) {
+		/* Alive but not answering (busy, or still starting): it runs. */
+		cella_error_release(&err);
+		return strdup("running");
+	}
+	reply = json_loads(body, 0, NULL);
+	state = strdup(json_string_value(json_object_get(reply, "state")) ?: "running");
+	json_decref(reply);
+	return state;
+}
+
+static int put_state(const char *sock, const char *state, cella_err_t *err)
+{
+	_cleanup_free_ char *body = NULL, *req = NULL;
+	int status;
+
+	if (asprintf(&req, "{\"state\":\"%s\"}", state) < 0)
+		return cella_error_make(err, ENOMEM, "VMM request");
+	if (cellad_vm_api(sock, "PUT", "/vm/state", req, &status, &body, err) < 0)
+		return -1;
+	if (status / 100 != 2)
+		return cella_error_make(err, EIO, "the VMM refused state '%s': HTTP %d %s", state, status,
+					body ? body : "");
+	return 0;
+}
+
+/* The last line of vmm.log, for an error message. */
+static void last_log_line(const char *log_path, char *out, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen(log_path, "re");
+	char line[512];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != '\n')
+			snprintf(out, size, "%s", line);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* In the child: own session, stdin /dev/null, stdout/stderr to vmm.log, then the VMM. */
+static void exec_vmm(const char *log_path, char **argv, int report_fd)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	sigset_t none;
+	int e;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setsid();
+	if (null_fd >= 0 && log_fd >= 0 && dup2(null_fd, 0) >= 0 && dup2(log_fd, 1) >= 0 &&
+	    dup2(log_fd, 2) >= 0)
+		execv(argv[0], argv);
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static int spawn(const char *log_path, char **argv, pid_t *out, cella_err_t *err)
+{
+	int p[2], child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cella_error_sys(err, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cella_error_sys(err, "fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		exec_vmm(log_path, argv, p[1]);
+	}
+	close(p[1]);
+	/* The pipe closes at a successful exec; an errno arrives when it failed. */
+	do
+		n = read(p[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == sizeof(child_errno)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return cella_error_make(err, child_errno, "run the VMM '%s'", argv[0]);
+	}
+	*out = pid;
+	return 0;
+}
+
+static int wait_ready(pid_t pid, const char *sock, const char *log_path, cella_err_t *err)
+{
+	long long deadline = cellad_now_ms() + VM_READY_MS;
+	cella_err_t ignore = NULL;
+
+	for (;;) {
+		int status = 0, wstatus = 0;
+		pid_t r = waitpid(pid, &wstatus, WNOHANG);
+
+		if (r == pid) {
+			char line[512];
+
+			last_log_line(log_path, line, sizeof(line));
+			return cella_error_make(err, 0, "the VMM exited at start (wait status 0x%x): %s",
+						wstatus, line[0] ? line : "see vmm.log");
+		}
+		if (cellad_vm_api(sock, "GET", "/vm", NULL, &status, NULL, &ignore) == 0 && status == 200)
+			return 0;
+		cella_error_release(&ignore);
+		if (cellad_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			return cella_error_make(err, ETIMEDOUT, "the VMM did not answer on '%s' within %d ms",
+						sock, VM_READY_MS);
+		}
+		sleep_ms(20);
+	}
+}
+
+static int write_pid_file(const char *path, pid_t pid, cella_err_t *err)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%d\n", (int)pid);
+
+	return cellad_write_file(path, text, (size_t)n, 0600, err);
+}
+
+int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, json_t *config,
+		    cella_err_t *err)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *pid_path = vm_path(d, name, "vmm.pid"),
+			    *log_path = vm_path(d, name, "vmm.log"), *console = NULL, *kernel = NULL,
+			    *initrd = NULL, *cmdline = read_cmdline(image_dir);
+	char memory[32] = "128", cpus[16] = "1";
+	const char *argv[20];
+	size_t argc = 0;
+	struct stat st;
+	long long size;
+	json_t *v;
+	pid_t pid;
+
+	if (sock == NULL || pid_path == NULL || log_path == NULL ||
+	    asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0 ||
+	    asprintf(&kernel, "%s/vm/kernel", image_dir) < 0 ||
+	    asprintf(&initrd, "%s/vm/initrd", image_dir) < 0)
+		return cella_error_make(err, ENOMEM, "start");
+	if (d->vmm_path == NULL || access(d->vmm_path, X_OK) < 0)
+		return cella_error_make(err, ENOENT,
+					"no cella-vmm to run VMs with ('%s'): give cellad --vmm PATH or set "
+					"CELLA_VMM",
+					d->vmm_path ? d->vmm_path : "not found");
+	if (vmm_pid(d, name) != 0)
+		return cella_error_make(err, EBUSY, "a VMM already runs for '%s'", name);
+	if ((v = json_object_get(config, "limits.memory")) &&
+	    cellad_config_size("limits.memory", v, &size, err) == 0)
+		snprintf(memory, sizeof(memory), "%lld", size >> 20);
+	if ((v = json_object_get(config, "limits.cpu")))
+		snprintf(cpus, sizeof(cpus), "%lld",
+			 json_is_integer(v) ? (long long)json_integer_value(v) : atoll(json_string_value(v)));
+	argv[argc++] = d->vmm_path;
+	argv[argc++] = "--kernel";
+	argv[argc++] = kernel;
+	if (stat(initrd, &st) == 0) {
+		argv[argc++] = "--initrd";
+		argv[argc++] = initrd;
+	}
+	if (cmdline) {
+		argv[argc++] = "--cmdline";
+		argv[argc++] = cmdline;
+	}
+	argv[argc++] = "--memory";
+	argv[argc++] = memory;
+	argv[argc++] = "--cpus";
+	argv[argc++] = cpus;
+	argv[argc++] = "--console";
+	argv[argc++] = console;
+	argv[argc++] = "--api-socket";
+	argv[argc++] = sock;
+	argv[argc] = NULL;
+	if (spawn(log_path, (char **)argv, &pid, err) < 0)
+		return cella_error_wrap(err, "start vm '%s'", name);
+	if (write_pid_file(pid_path, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		reap(pid);
+		return -1;
+	}
+	if (wait_ready(pid, sock, log_path, err) < 0) {
+		unlink(pid_path);
+		return cella_error_wrap(err, "start vm '%s'", name);
+	}
+	return 0;
+}
+
+/* Waits (bounded) for the VMM to go; true when it did. */
+static bool wait_gone(struct cellad *d, const char *name, pid_t pid, long long timeout_ms)
+{
+	long long deadline = cellad_now_ms() + timeout_ms;
+
+	for (;;) {
+		reap(pid);
+		if (vmm_pid(d, name) != pid)
+			return true;
+		if (cellad_now_ms() >= deadline)
+			return false;
+		sleep_ms(20);
+	}
+}
+
+int cellad_vm_stop(struct cellad *d, const char *name, int timeout_s, bool force, cella_err_t *err)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *pid_path = vm_path(d, name, "vmm.pid");
+	pid_t pid = vmm_pid(d, name);
+	cella_err_t ignore = NULL;
+
+	if (sock == NULL || pid_path == NULL)
+		return cella_error_make(err, ENOMEM, "stop");
+	if (pid != 0) {
+		/* A paused guest cannot answer the power button. */
+		_cleanup_free_ char *state = cellad_vm_status(d, name);
+
+		if (state && strcmp(state, "paused") == 0 && put_state(sock, "running", &ignore) < 0)
+			cella_error_release(&ignore);
+		if (!force && put_state(sock, "shutdown", &ignore) < 0)
+			cella_error_release(&ignore);
+		if (force || !wait_gone(d, name, pid, timeout_s * 1000LL)) {
+			if (put_state(sock, "force-shutdown", &ignore) < 0)
+				cella_error_release(&ignore);
+			if (!wait_gone(d, name, pid, VM_EXIT_MS)) {
+				kill(pid, SIGKILL);
+				if (!wait_gone(d, name, pid, VM_EXIT_MS))
+					return cella_error_make(
+						err, ETIMEDOUT,
+						"stop vm '%s': the VMM (pid %d) is still there "
+						"after SIGKILL",
+						name, (int)pid);
+			}
+		}
+	}
+	unlink(pid_path);
+	unlink(sock);
+	return 0;
+}
+
+int cellad_vm_pause(struct cellad *d, const char *name, bool paused, cella_err_t *err)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock");
+
+	if (sock == NULL)
+		return cella_error_make(err, ENOMEM, "pause");
+	if (vmm_pid(d, name) == 0)
+		return cella_error_make(err, ESRCH, "vm '%s': its VMM is not running", name);
+	return put_state(sock, paused ? "paused" : "running", err);
+}
+
+json_t *cellad_vm_stats(struct cellad *d, const char *name)
+{
+	pid_t pid = vmm_pid(d, name);
+	unsigned long long utime = 0, stime = 0, rss_kib = 0;
+	char path[64], line[256];
+	_cleanup_fclose_ FILE *stat_f = NULL, *status_f = NULL;
+	long ticks = sysconf(_SC_CLK_TCK);
+
+	if (pid == 0 || ticks <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	stat_f = fopen(path, "re");
+	if (stat_f == NULL ||
+	    fscanf(stat_f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) != 2)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status_f = fopen(path, "re");
+	while (status_f && fgets(line, sizeof(line), status_f))
+		if (sscanf(line, "VmRSS: %llu kB", &rss_kib) == 1)
+			break;
+	/* The VMM process's CPU time includes its vCPU threads: that is the VM's CPU time. */
+	return json_pack("{s:{s:{s:I}}, s:{s:{s:I}}, s:i}", "cpu", "usage", "total",
+			 (json_int_t)((utime + stime) * (1000000000ULL / (unsigned long long)ticks)),
+			 "memory", "usage", "usage", (json_int_t)(rss_kib * 1024), "pid", (int)pid);
+}
