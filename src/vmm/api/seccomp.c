@@ -3,6 +3,7 @@
 #include "api/seccomp.h"
 
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <stdatomic.h>
@@ -52,11 +53,45 @@ static const char *const main_syscalls[] = {
 	"epoll_pwait", "unlink",	  "unlinkat", "kill", "munlock",
 };
 
+/*
+ * Snapshots (PUT /vm/snapshot) are written by the main thread, the one thread
+ * whose filter is widened for them: the API thread only parses and hands the
+ * request over (src/vmm/core/snapshot_ctl.c), and vCPU and device threads,
+ * which a guest can reach, get nothing new. What the snapshot writer
+ * (src/vmm/snapshot) does: a temporary directory, files written and fsynced,
+ * an atomic rename, the old snapshot removed.
+ */
+static const char *const main_snapshot_syscalls[] = {
+	"openat",     "open",	  "mkdir",     "mkdirat",   "rmdir",	 "rename",   "renameat",
+	"renameat2",  "fsync",	  "fdatasync", "ftruncate", "fallocate", "pwrite64", "pread64",
+	"getdents64", "getdents", "fcntl",     "getcwd",    "statx",	 "fstatfs",
+};
+
 static const char *const devices_syscalls[] = {
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime", "timerfd_gettime",
-	"ppoll",      "poll",	     "pread64",	  "pwrite64",	     "preadv",
-	"pwritev",    "fsync",	     "fdatasync", "fallocate",	     "eventfd2",
-	"recvfrom",   "sendto",	     "recvmsg",	  "sendmsg",
+	"epoll_wait",
+	"epoll_pwait",
+	"epoll_ctl",
+	"timerfd_settime",
+	"timerfd_gettime",
+	"ppoll",
+	"poll",
+	"pread64",
+	"pwrite64",
+	"preadv",
+	"pwritev",
+	"fsync",
+	"fdatasync",
+	"fallocate",
+	"eventfd2",
+	"recvfrom",
+	"sendto",
+	"recvmsg",
+	"sendmsg",
+	/* virtio-vsock's host side: unix sockets the back-end accepts and connects */
+	"accept4",
+	"socket",
+	"connect",
+	"shutdown",
 };
 
 static const char *const api_syscalls[] = {
@@ -108,11 +143,26 @@ static const unsigned long vcpu_ioctls[] = {
 static const unsigned long devices_ioctls[] = {
 	KVM_IRQ_LINE,	   KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI, KVM_IRQFD,
 	KVM_IOEVENTFD,	   KVM_SET_GSI_ROUTING, KVM_GET_CLOCK,	KVM_SET_USER_MEMORY_REGION,
-	KVM_GET_DIRTY_LOG,
+	KVM_GET_DIRTY_LOG, TUNSETOFFLOAD, /* virtio-net: offloads follow the driver's features */
 };
 
 static const unsigned long main_ioctls[] = {
-	KVM_GET_CLOCK, KVM_GET_IRQCHIP, KVM_GET_PIT2, KVM_GET_DIRTY_LOG, KVM_SET_USER_MEMORY_REGION,
+	KVM_GET_CLOCK,
+	KVM_GET_IRQCHIP,
+	KVM_GET_PIT2,
+	KVM_GET_DIRTY_LOG,
+	KVM_SET_USER_MEMORY_REGION,
+	/* Snapshots read every parked vCPU's state from the main thread. */
+	KVM_GET_REGS,
+	KVM_GET_SREGS,
+	KVM_GET_FPU,
+	KVM_GET_XSAVE,
+	KVM_GET_XCRS,
+	KVM_GET_LAPIC,
+	KVM_GET_MP_STATE,
+	KVM_GET_VCPU_EVENTS,
+	KVM_GET_DEBUGREGS,
+	KVM_GET_MSRS,
 };
 
 /* Terminal queries glibc makes on stdio streams (isatty, window size). */
@@ -182,6 +232,8 @@ int vmm_seccomp__install(enum vmm_thread_kind kind, cella_err_t *err)
 		switch (kind) {
 		case VMM_THREAD_MAIN:
 			r = ALLOW(main_syscalls);
+			if (r == 0)
+				r = ALLOW(main_snapshot_syscalls);
 			if (r == 0)
 				r = ALLOW_IOCTLS(main_ioctls);
 			break;
