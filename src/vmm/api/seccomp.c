@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 
 static atomic_bool seccomp_enabled = true;
@@ -89,7 +90,6 @@ static const char *const devices_syscalls[] = {
 	"sendmsg",
 	/* virtio-vsock's host side: unix sockets the back-end accepts and connects */
 	"accept4",
-	"socket",
 	"connect",
 	"shutdown",
 };
@@ -200,6 +200,18 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs, size_t n
 	return 0;
 }
 
+/* vsock's back-end opens unix sockets only: never a network socket. */
+static int allow_unix_sockets(scmp_filter_ctx ctx, cella_err_t *err)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+
+	if (r < 0) {
+		errno = -r;
+		return cella_error_sys(err, "seccomp: allow unix sockets");
+	}
+	return 0;
+}
+
 #define ALLOW(list)	   allow_names(ctx, list, sizeof(list) / sizeof(list[0]), err)
 #define ALLOW_IOCTLS(list) allow_ioctls(ctx, list, sizeof(list) / sizeof(list[0]), err)
 
@@ -242,6 +254,8 @@ int vmm_seccomp__install(enum vmm_thread_kind kind, cella_err_t *err)
 			break;
 		case VMM_THREAD_DEVICES:
 			r = ALLOW(devices_syscalls);
+			if (r == 0)
+				r = allow_unix_sockets(ctx, err);
 			if (r == 0)
 				r = ALLOW_IOCTLS(devices_ioctls);
 			break;
