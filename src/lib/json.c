@@ -225,8 +225,7 @@ int cella_json_get_string_array(json_t *obj, const char *key, const char *path, 
 	if (ret <= 0)
 		return ret;
 	strv = xcalloc(json_array_size(arr) + 1, sizeof(char *));
-	json_array_foreach(arr, i, item)
-	{
+	json_array_foreach (arr, i, item) {
 		if (!json_is_string(item)) {
 			_cleanup_free_ char *name = cella_json_path_key(path, key);
 			_cleanup_free_ char *elem = cella_json_path_index(name, i);
@@ -246,8 +245,7 @@ int cella_json_check_members(json_t *obj, const char *path, const char *const kn
 
 	if (!json_is_object(obj))
 		return cella_error_make(err, 0, "%s: expected object", path && *path ? path : "document");
-	json_object_foreach(obj, key, value)
-	{
+	json_object_foreach (obj, key, value) {
 		bool found = false;
 
 		for (size_t i = 0; known[i] != NULL && !found; i++)

@@ -367,7 +367,8 @@ int vmm_snapshot__commit(struct vmm_snapshot_writer *w, cella_err_t *err)
 	/* From here the new snapshot is in place: the temporary name is gone or holds the old one. */
 	free(steal_pointer(&w->tmp_dir));
 	if (snapshot__fsync_path(parent, err) < 0) {
-		int ret = cella_error_wrap(err, "snapshot %s: renamed into place but not durable yet", w->dir);
+		int ret =
+			cella_error_wrap(err, "snapshot %s: renamed into place but not durable yet", w->dir);
 
 		if (old)
 			remove_snapshot_dir(old);

@@ -63,7 +63,8 @@ static void test_json_lines(void **state)
 	line = json_loads(data, JSON_DISABLE_EOF_CHECK, &jerr);
 	assert_non_null(line);
 	/* runc's key order: level, msg, time. */
-	json_object_foreach(line, key, value) order[i++] = key;
+	json_object_foreach (line, key, value)
+		order[i++] = key;
 	assert_int_equal(i, 3);
 	assert_string_equal(order[0], "level");
 	assert_string_equal(order[1], "msg");
