@@ -24,6 +24,7 @@
 #include <cella/cleanup.h>
 
 #include "cgroup/cgroup.h"
+#include "core/cgroup_join.h"
 #include "core/create_internal.h"
 #include "core/init.h"
 #include "core/spec.h"
@@ -46,6 +47,7 @@ struct create_job {
 	struct cella_process_security *security;
 	struct cella_cgroup *cg;
 	struct cella_state *st;
+	struct cella_cgroup_join join; /* what the init needs to enter its cgroup by itself */
 	int dir_fd, sync_fd;
 	pid_t pid;
 };
@@ -67,10 +69,10 @@ static int validate_all(struct create_job *job, cella_err_t *err)
 	return 0;
 }
 
+/* What the init needs of the state (its hooks' state JSON); the owner comes later, see add_owner(). */
 static struct cella_state *new_state(struct create_job *job)
 {
 	struct cella_state *st = calloc(1, sizeof(*st));
-	struct passwd *pw = getpwuid(geteuid());
 
 	if (st == NULL)
 		return NULL;
@@ -81,14 +83,23 @@ static struct cella_state *new_state(struct create_job *job)
 	else if (asprintf(&st->rootfs, "%s/%s", job->spec->bundle, job->spec->root_path) < 0)
 		st->rootfs = NULL;
 	st->created = cella_rt_now_rfc3339();
-	st->owner = strdup(pw ? pw->pw_name : "");
 	st->annotations = json_incref(job->spec->annotations);
 	st->config = json_incref(job->spec->json);
-	if (!st->id || !st->bundle || !st->rootfs || !st->created || !st->owner) {
+	if (!st->id || !st->bundle || !st->rootfs || !st->created) {
 		cella_state_free(st);
 		return NULL;
 	}
 	return st;
+}
+
+/* The user name goes through NSS (nsswitch.conf, nscd, /etc/passwd: ~1 ms): looked up while the init
+ * sets itself up, when the parent has nothing else to do. */
+static int add_owner(struct cella_state *st, cella_err_t *err)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	st->owner = strdup(pw ? pw->pw_name : "");
+	return st->owner ? 0 : cella_error_sys(err, "state");
 }
 
 /* Writes uid_map/gid_map of the child from here, the parent: the child cannot map ids it lacks. */
@@ -218,6 +229,23 @@ static void close_join_fds(int fds[])
 			close(fds[t]);
 }
 
+/* Clones the init straight into its cgroup2 directory when there is one; v1 hierarchies it joins itself. */
+static int clone_init(struct create_job *job, int flags, cella_err_t *err)
+{
+	if (job->join.unified_fd >= 0) {
+		job->pid = cella_clone_into_cgroup(flags, job->join.unified_fd);
+		if (job->pid >= 0)
+			return 0;
+		/* Old kernel, or a cgroup the kernel will not clone into: the parent moves the child, which
+		 * (a copy of this memory) knows it has to wait for that. */
+		job->join.by_parent = true;
+	}
+	job->pid = cella_clone_process(flags);
+	if (job->pid < 0)
+		return cella_error_sys(err, "clone the container init (flags 0x%x)", flags);
+	return 0;
+}
+
 static int spawn_init(struct create_job *job, int fifo_fd, cella_err_t *err)
 {
 	struct cella_init_ctx ctx = {.spec = job->spec,
@@ -226,7 +254,8 @@ static int spawn_init(struct create_job *job, int fifo_fd, cella_err_t *err)
 				     .fifo_fd = fifo_fd,
 				     .preserve_fds = job->o->preserve_fds,
 				     .no_pivot = job->o->no_pivot,
-				     .no_new_keyring = job->o->no_new_keyring};
+				     .no_new_keyring = job->o->no_new_keyring,
+				     .cgroup_join = &job->join};
 	int own_ns[2] = {-1, -1}, sv[2], flags, ret;
 
 	if (open_join_fds(job->spec, ctx.join_fds, err) < 0)
@@ -238,11 +267,8 @@ static int spawn_init(struct create_job *job, int fifo_fd, cella_err_t *err)
 		goto fail_fds;
 	}
 	ret = enter_for_children(job, own_ns, ctx.join_fds, err);
-	if (ret == 0) {
-		job->pid = cella_clone_process(flags);
-		if (job->pid < 0)
-			ret = cella_error_sys(err, "clone the container init (flags 0x%x)", flags);
-	}
+	if (ret == 0)
+		ret = clone_init(job, flags, err);
 	if (ret == 0 && job->pid == 0) {
 		/* The state dir's flock lives in this shared open file: keep `start` from waiting on us. */
 		close(job->dir_fd);
@@ -251,6 +277,7 @@ static int spawn_init(struct create_job *job, int fifo_fd, cella_err_t *err)
 		cella_init_main(&ctx);
 	}
 	leave_for_children(own_ns);
+	cella_cgroup_join_close(&job->join); /* the child has its own copies */
 	close(sv[1]);
 	close_join_fds(ctx.join_fds);
 	if (ret < 0) {
@@ -360,19 +387,23 @@ static int run_create(struct create_job *job, cella_err_t *err)
 		json_decref(resources);
 		if (ret < 0)
 			return -1;
+		cella_cgroup_join_open(job->cg, &job->join);
 	}
 	if (spawn_init(job, fifo_fd, err) < 0)
 		return -1;
 	job->st->pid = job->pid;
-	job->st->start_time = cella_rt_proc_start_time(job->pid);
-	/* The child waits for GO: maps and cgroup are in place before it runs anything. */
+	/* GO: the child entered its cgroup itself, unless the clone into the cgroup2 directory was
+	 * refused; with a new user namespace or that fallback it waits for GO before it runs anything. */
 	if ((job->spec->ns[CELLA_NS_USER].wanted && !job->spec->ns[CELLA_NS_USER].path &&
 	     write_id_maps(job->pid, job->spec, err) < 0) ||
-	    cella_cgroup_enter(job->cg, job->pid, err) < 0)
+	    (job->join.by_parent && cella_cgroup_enter(job->cg, job->pid, err) < 0))
 		return -1;
 	/* If the child already failed (early unshare), GO cannot be sent: its message says why. */
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)job->pid);
 	(void)cella_sync_send(job->sync_fd, CELLA_SYNC_GO, pid_text, -1, NULL);
+	job->st->start_time = cella_rt_proc_start_time(job->pid);
+	if (add_owner(job->st, err) < 0)
+		return -1;
 	if (converse(job, err) < 0)
 		return -1;
 	job->st->cgroup = cella_cgroup_to_json(job->cg);
@@ -399,7 +430,7 @@ static void undo_create(struct create_job *job)
 
 int cella_container_create(const struct cella_create_opts *o, pid_t *pid, cella_err_t *err)
 {
-	struct create_job job = {.o = o, .dir_fd = -1, .sync_fd = -1};
+	struct create_job job = {.o = o, .dir_fd = -1, .sync_fd = -1, .join = {.unified_fd = -1}};
 	int ret = run_create(&job, err);
 
 	if (ret < 0)
@@ -410,6 +441,7 @@ int cella_container_create(const struct cella_create_opts *o, pid_t *pid, cella_
 		close(job.sync_fd);
 	if (job.dir_fd >= 0)
 		close(job.dir_fd);
+	cella_cgroup_join_close(&job.join);
 	cella_cgroup_free(job.cg);
 	cella_state_free(job.st);
 	cella_rootfs_free(job.rootfs);

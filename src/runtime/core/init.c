@@ -23,6 +23,7 @@
 
 #include <cella/cleanup.h>
 
+#include "core/cgroup_join.h"
 #include "core/sync.h"
 #include "core/util.h"
 #include "oci/hooks.h"
@@ -208,30 +209,59 @@ static int wait_for_start(struct cella_init_ctx *ctx, cella_err_t *err)
 	return 0;
 }
 
-static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
+/* GO: the parent has done its part (id maps, the cgroup where it moves us); its text is our host pid. */
+static int receive_go(struct cella_init_ctx *ctx, cella_err_t *err)
 {
-	struct cella_spec *spec = ctx->spec;
-	bool in_userns = spec->ns[CELLA_NS_USER].wanted;
 	char text[64];
 	int type;
 
-	/* A network namespace costs milliseconds to create: do it while the parent is busy too. */
-	if (ctx->early_unshare_flags && unshare(ctx->early_unshare_flags) < 0)
-		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->early_unshare_flags);
 	if (cella_sync_recv(ctx->sync_fd, &type, text, sizeof(text), NULL, err) < 0)
 		return -1;
 	if (type != CELLA_SYNC_GO)
 		return cella_error_make(err, EPROTO, "runtime went away before the container started");
-	ctx->st->pid = atoi(text); /* our pid as the host sees it, for the hooks' state */
-	/* Not dumpable while we hold the runtime's fds and memory: container processes cannot ptrace us or
-	 * open our /proc files. execve of the user's binary makes it dumpable again. */
+	ctx->st->pid = atoi(text); /* for the hooks' state */
+	return 0;
+}
+
+/* Not dumpable while we hold the runtime's fds and memory: container processes cannot ptrace us or
+ * open our /proc files. execve of the user's binary makes it dumpable again. */
+static int make_undumpable(cella_err_t *err)
+{
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return cella_error_sys(err, "prctl(PR_SET_DUMPABLE)");
-	if (in_userns && !spec->ns[CELLA_NS_USER].path && become_root_in_userns(err) < 0)
+	return 0;
+}
+
+static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
+{
+	struct cella_spec *spec = ctx->spec;
+	bool in_userns = spec->ns[CELLA_NS_USER].wanted;
+	bool new_userns = in_userns && !spec->ns[CELLA_NS_USER].path;
+	/* Only a new user namespace (its maps) or a cgroup the parent has to move us into need the parent
+	 * before we start; otherwise GO is read once the rootfs is ready, when it has long arrived, so that
+	 * the parent and we never wait for each other on the way. */
+	bool go_first = new_userns || (ctx->cgroup_join && ctx->cgroup_join->by_parent);
+
+	/* At once, unless the parent has yet to write our uid_map: the /proc files of a non-dumpable task
+	 * belong to the host's root, which a rootless parent is not. */
+	if (!new_userns && make_undumpable(err) < 0)
+		return -1;
+	/* A network namespace costs milliseconds to create: do it while the parent is busy too. Like the
+	 * namespaces made by clone (and as crun does), it is the runtime's, not charged to the container. */
+	if (ctx->early_unshare_flags && unshare(ctx->early_unshare_flags) < 0)
+		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->early_unshare_flags);
+	/* Then into the cgroup, before anything else: all we allocate from here on is the container's. */
+	if (ctx->cgroup_join && cella_cgroup_join_self(ctx->cgroup_join, err) < 0)
+		return -1;
+	if (go_first && receive_go(ctx, err) < 0)
+		return -1;
+	if (new_userns && (make_undumpable(err) < 0 || become_root_in_userns(err) < 0))
 		return -1;
 	if (join_namespaces(ctx, err) < 0 || apply_uts_and_sysctl(spec, err) < 0)
 		return -1;
 	if (cella_rootfs_prepare(ctx->rootfs, in_userns, err) < 0)
+		return -1;
+	if (!go_first && receive_go(ctx, err) < 0)
 		return -1;
 	if ((json_object_get(spec->hooks, "prestart") || json_object_get(spec->hooks, "createRuntime")) &&
 	    parent_hooks(ctx, err) < 0)

@@ -9,6 +9,7 @@
 #include "core/state.h"
 
 struct cella_rootfs;
+struct cella_cgroup_join;
 struct cella_process_security;
 
 struct cella_init_ctx {
@@ -22,8 +23,10 @@ struct cella_init_ctx {
 	bool no_pivot, no_new_keyring;
 	bool user_joined_first;	 /* joined user namespace: the other new namespaces are unshared after it */
 	int late_unshare_flags;	 /* namespaces to unshare in the child after joining */
-	int early_unshare_flags; /* unshared by the child at once, while the parent writes maps and cgroups */
+	int early_unshare_flags; /* unshared by the child at once, before it joins the cgroup */
 	struct cella_state *st;	 /* the parent's state (our copy): hooks get it, with our host pid from GO */
+	struct cella_cgroup_join *cgroup_join; /* our copy of the cgroup fds (joined after the early
+						* unshare, before anything else), or NULL */
 };
 
 __attribute__((noreturn)) void cella_init_main(struct cella_init_ctx *ctx);

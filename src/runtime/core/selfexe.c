@@ -24,14 +24,10 @@
 
 extern char **environ;
 
-static bool running_sealed(void)
+static bool is_sealed(int fd)
 {
-	_cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	int seals;
+	int seals = fcntl(fd, F_GET_SEALS);
 
-	if (fd < 0)
-		return false;
-	seals = fcntl(fd, F_GET_SEALS);
 	return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
@@ -41,11 +37,14 @@ int cella_ensure_sealed_self(char **argv, cella_err_t *err)
 	struct stat st;
 	off_t done = 0;
 
-	if (running_sealed())
-		return 0;
+	/* One open serves both the check (second pass: already the sealed copy) and the copy. */
 	self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fstat(self, &st) < 0)
+	if (self < 0)
 		return cella_error_sys(err, "open /proc/self/exe");
+	if (is_sealed(self))
+		return 0;
+	if (fstat(self, &st) < 0)
+		return cella_error_sys(err, "stat /proc/self/exe");
 	/* MFD_EXEC: with vm.memfd_noexec=1 (Linux 6.3+) a memfd is otherwise sealed non-executable. */
 	mem = memfd_create("cella-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC_FLAG);
 	if (mem < 0 && errno == EINVAL)

@@ -55,13 +55,17 @@ int cella_sync_recv(int sock, int *type, char *text, size_t text_size, int *fd, 
 			     .msg_control = control.buf,
 			     .msg_controllen = sizeof(control.buf)};
 	struct sync_header h;
+	/* A peer that exits with our last message unread (the init failing before it read GO) makes
+	 * the kernel report ECONNRESET once, ahead of the datagrams it sent before: read on, they
+	 * (its error message) or EOF follow. */
+	int reset_seen = 0;
 	ssize_t n;
 
 	if (fd)
 		*fd = -1;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset_seen++)));
 	if (n < 0)
 		return cella_error_sys(err, "sync: receive");
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
