@@ -549,14 +549,18 @@ with_private_keyring() { # NAME CMD...
 # with --no-new-keyring it is.
 case_keyring() {
 	need_runtime
-	local id=$PFX-key b name=cella-test-$PFX out
+	# Each run has its own keyring name: an earlier run's keyring may linger in /proc/keys until the
+	# kernel's key garbage collector gets to it.
+	local id=$PFX-key b1 b2 n1=cella-test-$PFX-a n2=cella-test-$PFX-b out
 	trap "cleanup_ids $id" EXIT
-	b=$(new_bundle key "c['linux']['maskedPaths'] = [p for p in c['linux']['maskedPaths'] if p != '/proc/keys']
-c['process']['args'] = ['sh', '-c', 'grep -c \" $name: \" /proc/keys']") || fail "bundle"
-	out=$(with_private_keyring "$name" timeout 60 "$RT" --root "$ROOT" run --no-new-keyring --bundle "$b" "$id" \
+	b1=$(new_bundle key-a "c['linux']['maskedPaths'] = [p for p in c['linux']['maskedPaths'] if p != '/proc/keys']
+c['process']['args'] = ['sh', '-c', 'grep -c \" $n1: \" /proc/keys']") || fail "bundle"
+	b2=$(new_bundle key-b "c['linux']['maskedPaths'] = [p for p in c['linux']['maskedPaths'] if p != '/proc/keys']
+c['process']['args'] = ['sh', '-c', 'grep -c \" $n2: \" /proc/keys']") || fail "bundle"
+	out=$(with_private_keyring "$n1" timeout 60 "$RT" --root "$ROOT" run --no-new-keyring --bundle "$b1" "$id" \
 		</dev/null 2>&1)
 	[ "$out" = 1 ] || fail "--no-new-keyring: the caller's session keyring is not the container's: '$out'"
-	out=$(with_private_keyring "$name" timeout 60 "$RT" --root "$ROOT" run --bundle "$b" "$id" </dev/null 2>&1)
+	out=$(with_private_keyring "$n2" timeout 60 "$RT" --root "$ROOT" run --bundle "$b2" "$id" </dev/null 2>&1)
 	[ "$out" = 0 ] || fail "the container still possesses the caller's session keyring: '$out'"
 	nothing_left "$id"
 }
