@@ -7,38 +7,15 @@
 # deliberate-mismatch case that must FAIL, so a guest that cannot fail is caught.
 source "$(dirname "$0")/lib.bash"
 
-VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
-GUESTS=$CELLA_BUILD/guests/entry
+source "$(dirname "$0")/vmm_helpers.bash"
 
-# run_guest FILE [cella-vmm args...]: runs guests/entry/FILE under `timeout -k 5 60`;
-# sets $out (serial), $err (stderr), $rc.
+GUESTS=$GUEST_DIR/entry
+
+# run_guest FILE [cella-vmm args...]: guests/entry/FILE, see run_guest_file.
 run_guest() {
-	local guest=$1 name
+	local guest=$1
 	shift
-	name=$(basename "$guest")
-	[ -x "$VMM" ] || fail "$VMM not built"
-	[ -f "$GUESTS/$guest" ] || fail "$GUESTS/$guest not built"
-	rc=0
-	ASAN_OPTIONS=${VMM_ASAN_OPTIONS:-detect_leaks=1} timeout -k 5 60 "$VMM" --kernel "$GUESTS/$guest" \
-		--memory 32 "$@" </dev/null >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" || rc=$?
-	out=$(cat "$TEST_TMP/$name.out")
-	err=$(cat "$TEST_TMP/$name.err")
-	[ $rc -ne 124 ] && [ $rc -ne 137 ] || fail "$guest: timed out after 60 s; output: $out $err"
-}
-
-expect_status() { # expected
-	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1; serial: $out; stderr: $err"
-}
-
-expect_out() { # pattern
-	grep -q -- "$1" <<<"$out" || fail "serial output lacks '$1': $out; stderr: $err"
-}
-
-# A guest's verdict 0 (pass) makes cella-vmm exit with (0 << 1) | 1 = 1.
-expect_pass() {
-	expect_status 1
-	expect_out '^PASS$'
-	! grep -q 'guest crash' <<<"$err" || fail "guest crashed: $err"
+	run_guest_file "entry/$guest" "$@"
 }
 
 # A guest's verdict 1 (fail) gives status 3, like a crash: tell them apart by the FAIL line.

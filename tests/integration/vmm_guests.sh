@@ -8,35 +8,15 @@
 # The case "hello, no seccomp, leak check" also covers --no-seccomp.
 source "$(dirname "$0")/lib.bash"
 
-VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
-GUESTS=$CELLA_BUILD/guests
+source "$(dirname "$0")/vmm_helpers.bash"
 
-# run_guest GUEST [cella-vmm args...]: runs it under `timeout -k 5 60`; sets $out (serial), $err (stderr), $rc.
+GUESTS=$GUEST_DIR
+
+# run_guest GUEST [cella-vmm args...]: guests/GUEST.elf, see run_guest_file.
 run_guest() {
 	local guest=$1
 	shift
-	[ -x "$VMM" ] || fail "$VMM not built"
-	[ -f "$GUESTS/$guest.elf" ] || fail "$GUESTS/$guest.elf not built"
-	rc=0
-	ASAN_OPTIONS=${VMM_ASAN_OPTIONS:-detect_leaks=1} timeout -k 5 60 "$VMM" --kernel "$GUESTS/$guest.elf" \
-		--memory 32 "$@" </dev/null >"$TEST_TMP/$guest.out" 2>"$TEST_TMP/$guest.err" || rc=$?
-	out=$(cat "$TEST_TMP/$guest.out")
-	err=$(cat "$TEST_TMP/$guest.err")
-	[ $rc -ne 124 ] && [ $rc -ne 137 ] || fail "$guest: timed out after 60 s; output: $out $err"
-}
-
-expect_status() { # expected
-	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1; serial: $out; stderr: $err"
-}
-
-expect_out() { # pattern
-	grep -q -- "$1" <<<"$out" || fail "serial output lacks '$1': $out; stderr: $err"
-}
-
-# A test guest's debug-exit verdict 0 makes cella-vmm exit with (0 << 1) | 1 = 1.
-expect_pass() {
-	expect_status 1
-	expect_out '^PASS$'
+	run_guest_file "$guest.elf" "$@"
 }
 
 case_hello() {
