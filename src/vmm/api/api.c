@@ -112,10 +112,74 @@ out:
 	return status;
 }
 
+static int route_put_snapshot(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+			      cella_err_t *err)
+{
+	json_error_t jerr;
+	json_t *body, *v;
+	const char *path, *type = "full";
+	bool resume = true;
+	int status = 400;
+
+	if (!api->ops->snapshot) {
+		cella_error_make(err, 0, "this VMM cannot take snapshots");
+		return 404;
+	}
+	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL) {
+		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
+		return 400;
+	}
+	if (!json_is_object(body)) {
+		cella_error_make(err, 0, "request body: expected an object {\"path\": ..., \"type\": ...}");
+		goto out;
+	}
+	json_object_foreach (body, path, v) {
+		if (strcmp(path, "path") != 0 && strcmp(path, "type") != 0 && strcmp(path, "resume") != 0) {
+			cella_error_make(err, 0, "request body: %s: unknown field (path, type, resume)",
+					 path);
+			goto out;
+		}
+	}
+	v = json_object_get(body, "path");
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 4000 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		cella_error_make(err, 0,
+				 "request body: path: expected the snapshot directory (a non-empty string)");
+		goto out;
+	}
+	path = json_string_value(v);
+	v = json_object_get(body, "type");
+	if (v && (!json_is_string(v) ||
+		  (strcmp(json_string_value(v), "full") != 0 && strcmp(json_string_value(v), "diff") != 0))) {
+		cella_error_make(err, 0, "request body: type: expected \"full\" or \"diff\"");
+		goto out;
+	}
+	if (v)
+		type = json_string_value(v);
+	v = json_object_get(body, "resume");
+	if (v && !json_is_boolean(v)) {
+		cella_error_make(err, 0, "request body: resume: expected true or false");
+		goto out;
+	}
+	if (v)
+		resume = json_is_true(v);
+	if (api->ops->snapshot(api->opaque, path, strcmp(type, "diff") == 0, resume, err) < 0) {
+		status = cella_error_status(*err) >= 400 ? cella_error_status(*err) : 500;
+		goto out;
+	}
+	status = 204;
+out:
+	json_decref(body);
+	return status;
+}
+
 static const struct api_route api_routes[] = {
 	{"/", "GET", route_root},
 	{"/vm", "GET", route_get_vm},
 	{"/vm/state", "PUT", route_put_state},
+	{"/vm/snapshot", "PUT", route_put_snapshot},
 };
 
 static int write_all(int fd, const char *p, size_t n)

@@ -9,8 +9,11 @@
  *   GET  /          {"name":"cella-vmm","version":...}
  *   GET  /vm        ops->describe()
  *   PUT  /vm/state  {"state":"paused"|"running"|"shutdown"|"force-shutdown"} -> 204
+ *   PUT  /vm/snapshot {"path":DIR, "type":"full"|"diff", "resume":bool} -> 204
+ *                   (type defaults to full, resume to true; docs/snapshots.md)
  */
 #include <jansson.h>
+#include <stdbool.h>
 
 #include <cella/error.h>
 
@@ -21,6 +24,8 @@ struct vmm_api_ops {
 	json_t *(*describe)(void *opaque);
 	/* On failure set err; cella_error_set_status(err, 4xx) picks the HTTP status (default 500). */
 	int (*set_state)(void *opaque, const char *state, cella_err_t *err);
+	/* Snapshot into path; returns when it is committed (or failed). NULL: 404 on the route. */
+	int (*snapshot)(void *opaque, const char *path, bool diff, bool resume, cella_err_t *err);
 };
 
 int vmm_api__start(const char *socket_path, const struct vmm_api_ops *ops, void *opaque, struct vmm_api **out,

@@ -25,10 +25,11 @@ static json_t *control__describe(void *opaque)
 	const struct vmm_config *cfg = vm->cfg;
 	const char *state = vmm__stopping(vm) ? "shutdown" : atomic_load(&vm->paused) ? "paused" : "running";
 
-	return json_pack("{s:s, s:{s:s, s:s?, s:s?, s:I, s:i, s:s, s:s?, s:b}}", "state", state, "config",
-			 "kernel", cfg->kernel, "initrd", cfg->initrd, "cmdline", cfg->cmdline, "memory_mib",
-			 (json_int_t)cfg->memory_mib, "cpus", (int)cfg->cpus, "console", console_name(cfg),
-			 "console_path", cfg->console_path, "hugepages", cfg->hugepages);
+	return json_pack("{s:s, s:{s:s?, s:s?, s:s?, s:s?, s:I, s:i, s:s, s:s?, s:b}, s:I}", "state", state,
+			 "config", "kernel", cfg->kernel, "restore", cfg->restore, "initrd", cfg->initrd,
+			 "cmdline", cfg->cmdline, "memory_mib", (json_int_t)cfg->memory_mib, "cpus",
+			 (int)cfg->cpus, "console", console_name(cfg), "console_path", cfg->console_path,
+			 "hugepages", cfg->hugepages, "generation", (json_int_t)vm->generation);
 }
 
 static int control__set_state(void *opaque, const char *state, cella_err_t *err)
@@ -62,7 +63,17 @@ static int control__set_state(void *opaque, const char *state, cella_err_t *err)
 	return 0;
 }
 
+/* The API thread may not write files: the main thread takes the snapshot while this one waits. */
+static int control__snapshot(void *opaque, const char *path, bool diff, bool resume, cella_err_t *err)
+{
+	struct vmm *vm = opaque;
+	struct vmm_ctl_request req = {.path = path, .diff = diff, .resume = resume};
+
+	return vmm__ctl_submit(vm, &req, err);
+}
+
 const struct vmm_api_ops vmm_control_ops = {
 	.describe = control__describe,
 	.set_state = control__set_state,
+	.snapshot = control__snapshot,
 };

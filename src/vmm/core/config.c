@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/config.h"
+#include "core/config_vdev.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +29,8 @@ void vmm_config__release(struct vmm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->console_path);
 	free(cfg->api_socket);
+	free(cfg->restore);
+	vmm_config__release_vdevs(cfg);
 	vmm_config__init(cfg);
 }
 
@@ -173,7 +176,7 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 
 		for (unsigned i = 0; known_fields[i]; i++)
 			known = known || strcmp(key, known_fields[i]) == 0;
-		if (!known)
+		if (!known && !vmm_config__is_vdev_field(key))
 			return usage_error(err, 0, "%s: %s: unknown field", origin, key);
 	}
 	if (json_string_field(root, "kernel", &cfg->kernel, origin, err) < 0 ||
@@ -215,7 +218,7 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 	if (json_bool_field(root, "hugepages", &cfg->hugepages, origin, err) < 0 ||
 	    json_bool_field(root, "seccomp", &cfg->seccomp, origin, err) < 0)
 		return -1;
-	return 0;
+	return vmm_config__load_vdevs_json(cfg, root, origin, err);
 }
 
 int vmm_config__load_string(struct vmm_config *cfg, const char *json, const char *origin, cella_err_t *err)
@@ -267,6 +270,18 @@ int vmm_config__load_file(struct vmm_config *cfg, const char *path, cella_err_t 
 
 int vmm_config__check(const struct vmm_config *cfg, cella_err_t *err)
 {
+	if (cfg->restore) {
+		/* The snapshot decides the machine: memory, vCPUs and the guest's whole state come from it. */
+		if (cfg->kernel || cfg->initrd || cfg->cmdline)
+			return usage_error(
+				err, 0, "%s: %s", "--restore",
+				"the snapshot holds the guest; drop --kernel, --initrd and --cmdline");
+		if (cfg->hugepages)
+			return usage_error(
+				err, 0, "%s: %s", "--restore",
+				"guest memory is mapped from the snapshot's memory file; drop --hugepages");
+		return 0;
+	}
 	if (!cfg->kernel)
 		return usage_error(err, 0, "%s: %s", "--kernel",
 				   "missing (give --kernel PATH or \"kernel\" in --config)");
@@ -293,6 +308,8 @@ enum {
 	OPT_HUGEPAGES,
 	OPT_NO_SECCOMP,
 	OPT_DEBUG,
+	OPT_RESTORE,
+	OPT_VDEV, /* --disk, --net, --vsock, --rng, --virtio-console (config_vdev.c) */
 };
 
 static const struct option long_options[] = {
@@ -307,7 +324,13 @@ static const struct option long_options[] = {
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	{"debug", no_argument, NULL, OPT_DEBUG},
+	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"disk", required_argument, NULL, OPT_VDEV},
+	{"net", required_argument, NULL, OPT_VDEV},
+	{"vsock", required_argument, NULL, OPT_VDEV},
+	{"rng", optional_argument, NULL, OPT_VDEV},
+	{"virtio-console", optional_argument, NULL, OPT_VDEV},
 	{NULL, 0, NULL, 0},
 };
 
@@ -330,7 +353,7 @@ static int bad_option(char **argv, int failed_index, cella_err_t *err)
 int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_err_t *err)
 {
 	uint64_t n = 0;
-	int c;
+	int c, index = 0;
 
 	/* Pass 1: only --config, so that the file is the base every other flag overrides. */
 	opterr = 0;
@@ -350,7 +373,7 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 				   "unexpected argument (options start with --)");
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", long_options, &index)) != -1) {
 		switch (c) {
 		case OPT_KERNEL:
 			if (set_string(&cfg->kernel, optarg, "--kernel", err) < 0)
@@ -399,6 +422,14 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
+		case OPT_RESTORE:
+			if (set_string(&cfg->restore, optarg, "--restore", err) < 0)
+				return -1;
+			break;
+		case OPT_VDEV:
+			if (vmm_config__add_vdev_arg(cfg, long_options[index].name, optarg, err) < 0)
+				return -1;
+			break;
 		default: /* --config and --help were handled in pass 1 */
 			break;
 		}
@@ -409,6 +440,7 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 const char *vmm_config__usage(void)
 {
 	return "Usage: cella-vmm --kernel PATH [OPTION]...\n"
+	       "       cella-vmm --restore DIR [--api-socket PATH] [--console KIND] [OPTION]...\n"
 	       "Run one virtual machine on KVM until its guest powers off, resets or crashes.\n"
 	       "\n"
 	       "Options (each also a field of the --config JSON file; flags override the file):\n"
@@ -427,6 +459,14 @@ const char *vmm_config__usage(void)
 	       "  --no-seccomp           do not install the per-thread seccomp filters        \"seccomp\": "
 	       "false\n"
 	       "  --debug                log port and MMIO accesses no device claims (once per address)\n"
+	       "  --restore DIR          resume the VM saved in snapshot DIR (PUT /vm/snapshot) instead\n"
+	       "                         of booting a kernel; memory and vCPUs come from the snapshot\n"
+	       "  --disk path=P[,readonly=on]  virtio-blk on a raw image (repeatable)      \"disks\": [..]\n"
+	       "  --net tap=NAME[,mac=M]  virtio-net on a TAP device (repeatable)            \"net\": [..]\n"
+	       "  --vsock cid=N,socket=P  virtio-vsock, host side on unix socket P         \"vsock\": {..}\n"
+	       "  --rng[=max_bytes=N]     virtio-rng                                          \"rng\": true\n"
+	       "  --virtio-console[=input=..,output=..]  virtio-console       \"virtio_console\": [{...}]\n"
+	       "                         (device options: docs/virtio-devices.md)\n"
 	       "  --help                 show this help and exit\n"
 	       "\n"
 	       "Exit status:\n"
@@ -434,7 +474,8 @@ const char *vmm_config__usage(void)
 	       "             (i8042 command 0xFE, or 0x06 to port 0xCF9)\n"
 	       "  (v<<1)|1   the guest wrote v to the debug-exit port 0xf4 (QEMU isa-debug-exit)\n"
 	       "  1          host-side error (KVM, memory, files)\n"
-	       "  2          bad command line or configuration\n"
+	       "  2          bad command line or configuration; a --restore snapshot that is corrupt,\n"
+	       "             of another format version, or needs CPU features this host lacks\n"
 	       "  3          guest crash: triple fault, KVM internal/emulation error or failed entry;\n"
 	       "             the vCPU registers are printed to stderr\n"
 	       "  128+N      stopped by signal N (SIGTERM, SIGINT: an orderly stop of every vCPU)\n"

@@ -11,6 +11,8 @@
 
 #include <cella/error.h>
 
+struct vmm_vdev_spec;
+
 #define VMM_CONFIG_MAX_CPUS	   255
 #define VMM_CONFIG_MIN_MEMORY_MIB  2
 #define VMM_CONFIG_MAX_MEMORY_MIB  (1024 * 1024) /* 1 TiB */
@@ -37,10 +39,14 @@ struct vmm_config {
 	enum vmm_console_kind console;
 	char *console_path; /* VMM_CONSOLE_FILE only */
 	char *api_socket;
+	char *restore; /* --restore DIR: a snapshot to resume instead of a kernel to boot */
 	bool hugepages;
 	bool seccomp;
 	bool debug; /* log unclaimed port/MMIO accesses */
 	bool help;  /* --help was given: print usage, run nothing */
+	/* The virtio devices (config_vdev.h), nvdevs of them. */
+	struct vmm_vdev_spec *vdevs;
+	unsigned nvdevs;
 };
 
 void vmm_config__init(struct vmm_config *cfg);

@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/state.h"
 #include "core/vmm.h"
 #include "platform/layout.h"
 
@@ -205,6 +206,56 @@ static void *acpi_pm__init(struct vmm *vm, cella_err_t *err)
 	return p;
 }
 
-static struct vmm_device_desc acpi_pm_device = {
-	.name = "acpi-pm", .init = acpi_pm__init, .exit = acpi_pm__exit};
+/* State version 1: PM1 status, enable, control, GPE0 status, enable (u16 each), the SCI level (u8). */
+#define ACPI_PM_STATE_VERSION 1U
+
+static int acpi_pm__save(struct vmm *vm, void *state, struct vmm_state_buf *out, cella_err_t *err)
+{
+	struct acpi_pm *p = state;
+
+	pthread_mutex_lock(&p->lock);
+	vmm_state_buf__put16(out, p->pm1_sts);
+	vmm_state_buf__put16(out, p->pm1_en);
+	vmm_state_buf__put16(out, p->pm1_cnt);
+	vmm_state_buf__put16(out, p->gpe0_sts);
+	vmm_state_buf__put16(out, p->gpe0_en);
+	vmm_state_buf__put8(out, p->sci);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int acpi_pm__load(struct vmm *vm, void *state, uint32_t version, const void *data, size_t len,
+			 cella_err_t *err)
+{
+	struct acpi_pm *p = state;
+	struct vmm_state_reader r = {.data = data, .len = len};
+	uint16_t v[5];
+	bool sci;
+
+	if (version != ACPI_PM_STATE_VERSION)
+		return cella_error_make(err, 0, "acpi-pm state version %u, this cella-vmm reads version %u",
+					version, ACPI_PM_STATE_VERSION);
+	for (unsigned i = 0; i < 5; i++)
+		v[i] = vmm_state_reader__get16(&r);
+	sci = vmm_state_reader__get8(&r) != 0;
+	if (vmm_state_reader__finish(&r, "dev.acpi-pm", err) < 0)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	p->pm1_sts = v[0];
+	p->pm1_en = v[1];
+	p->pm1_cnt = v[2];
+	p->gpe0_sts = v[3];
+	p->gpe0_en = v[4];
+	/* The SCI's level lives in the restored irqchip already; only the device's view of it is needed. */
+	p->sci = sci;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static struct vmm_device_desc acpi_pm_device = {.name = "acpi-pm",
+						.init = acpi_pm__init,
+						.exit = acpi_pm__exit,
+						.state_version = ACPI_PM_STATE_VERSION,
+						.save = acpi_pm__save,
+						.load = acpi_pm__load};
 VMM_DEVICE_REGISTER(acpi_pm_device)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/state.h"
 #include "core/vmm.h"
 #include "platform/layout.h"
 
@@ -195,5 +196,47 @@ static void *i8042__init(struct vmm *vm, cella_err_t *err)
 	return k;
 }
 
-static struct vmm_device_desc i8042_device = {.name = "i8042", .init = i8042__init, .exit = i8042__exit};
+/* State version 1: status, command byte, output port, output buffer, pending command: 5 bytes. */
+#define I8042_STATE_VERSION 1U
+
+static int i8042__save(struct vmm *vm, void *state, struct vmm_state_buf *out, cella_err_t *err)
+{
+	struct i8042 *k = state;
+
+	pthread_mutex_lock(&k->lock);
+	vmm_state_buf__put_bytes(out, (const uint8_t[]){k->status, k->ctr, k->outp, k->out, k->pending_cmd},
+				 5);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static int i8042__load(struct vmm *vm, void *state, uint32_t version, const void *data, size_t len,
+		       cella_err_t *err)
+{
+	struct i8042 *k = state;
+	struct vmm_state_reader r = {.data = data, .len = len};
+	uint8_t v[5];
+
+	if (version != I8042_STATE_VERSION)
+		return cella_error_make(err, 0, "i8042 state version %u, this cella-vmm reads version %u",
+					version, I8042_STATE_VERSION);
+	vmm_state_reader__get_bytes(&r, v, sizeof(v));
+	if (vmm_state_reader__finish(&r, "dev.i8042", err) < 0)
+		return -1;
+	pthread_mutex_lock(&k->lock);
+	k->status = v[0];
+	k->ctr = v[1];
+	k->outp = v[2];
+	k->out = v[3];
+	k->pending_cmd = v[4];
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static struct vmm_device_desc i8042_device = {.name = "i8042",
+					      .init = i8042__init,
+					      .exit = i8042__exit,
+					      .state_version = I8042_STATE_VERSION,
+					      .save = i8042__save,
+					      .load = i8042__load};
 VMM_DEVICE_REGISTER(i8042_device)

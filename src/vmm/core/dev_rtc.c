@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/rtc_cmos.h"
+#include "core/state.h"
 #include "core/vmm.h"
 #include "platform/layout.h"
 
@@ -61,5 +62,50 @@ static void *rtc__init(struct vmm *vm, cella_err_t *err)
 	return r;
 }
 
-static struct vmm_device_desc rtc_device = {.name = "rtc", .init = rtc__init, .exit = rtc__exit};
+/*
+ * State version 1: the selected register index, then the 128 bytes of CMOS
+ * RAM (registers A-D, alarms, NVRAM). The time registers are not state: they
+ * always show the host's clock.
+ */
+#define RTC_STATE_VERSION 1U
+
+static int rtc__save(struct vmm *vm, void *state, struct vmm_state_buf *out, cella_err_t *err)
+{
+	struct rtc *r = state;
+
+	pthread_mutex_lock(&r->lock);
+	vmm_state_buf__put8(out, r->cmos.index);
+	vmm_state_buf__put_bytes(out, r->cmos.ram, sizeof(r->cmos.ram));
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static int rtc__load(struct vmm *vm, void *state, uint32_t version, const void *data, size_t len,
+		     cella_err_t *err)
+{
+	struct rtc *r = state;
+	struct vmm_state_reader rd = {.data = data, .len = len};
+	struct rtc_cmos cmos;
+
+	if (version != RTC_STATE_VERSION)
+		return cella_error_make(err, 0, "rtc state version %u, this cella-vmm reads version %u",
+					version, RTC_STATE_VERSION);
+	cmos.index = vmm_state_reader__get8(&rd);
+	vmm_state_reader__get_bytes(&rd, cmos.ram, sizeof(cmos.ram));
+	if (vmm_state_reader__finish(&rd, "dev.rtc", err) < 0)
+		return -1;
+	if (cmos.index >= sizeof(cmos.ram))
+		return cella_error_make(err, 0, "rtc: register index %u out of range", cmos.index);
+	pthread_mutex_lock(&r->lock);
+	r->cmos = cmos;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static struct vmm_device_desc rtc_device = {.name = "rtc",
+					    .init = rtc__init,
+					    .exit = rtc__exit,
+					    .state_version = RTC_STATE_VERSION,
+					    .save = rtc__save,
+					    .load = rtc__load};
 VMM_DEVICE_REGISTER(rtc_device)

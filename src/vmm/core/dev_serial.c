@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/state.h"
 #include "core/uart16550.h"
 #include "core/vmm.h"
 #include "platform/layout.h"
@@ -183,5 +184,68 @@ static void *serial__init(struct vmm *vm, cella_err_t *err)
 	return s;
 }
 
-static struct vmm_device_desc serial_device = {.name = "serial", .init = serial__init, .exit = serial__exit};
+/*
+ * State version 1: the UART registers, the THRE interrupt latch, the receive
+ * FIFO in order (count, then the bytes), and the interrupt line's level.
+ * Host input held back outside the FIFO is not guest state and is not saved.
+ */
+#define SERIAL_STATE_VERSION 1U
+
+static int serial__save(struct vmm *vm, void *state, struct vmm_state_buf *out, cella_err_t *err)
+{
+	struct serial *s = state;
+	const struct uart16550 *u = &s->uart;
+
+	pthread_mutex_lock(&s->lock);
+	vmm_state_buf__put_bytes(out,
+				 (const uint8_t[]){u->ier, u->lcr, u->mcr, u->lsr, u->msr, u->scr, u->dll,
+						   u->dlm, u->fcr, u->thr_interrupt, s->irq_line},
+				 11);
+	vmm_state_buf__put8(out, (uint8_t)u->rx_count);
+	for (unsigned i = 0; i < u->rx_count; i++)
+		vmm_state_buf__put8(out, u->rx[(u->rx_head + i) % UART_FIFO_SIZE]);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int serial__load(struct vmm *vm, void *state, uint32_t version, const void *data, size_t len,
+			cella_err_t *err)
+{
+	struct serial *s = state;
+	struct uart16550 *u = &s->uart;
+	struct vmm_state_reader r = {.data = data, .len = len};
+	uint8_t regs[11], count;
+
+	if (version != SERIAL_STATE_VERSION)
+		return cella_error_make(err, 0, "serial state version %u, this cella-vmm reads version %u",
+					version, SERIAL_STATE_VERSION);
+	vmm_state_reader__get_bytes(&r, regs, sizeof(regs));
+	count = vmm_state_reader__get8(&r);
+	if (count > UART_FIFO_SIZE)
+		return cella_error_make(err, 0, "serial: %u bytes in a %u-byte FIFO", count, UART_FIFO_SIZE);
+	pthread_mutex_lock(&s->lock);
+	u->ier = regs[0];
+	u->lcr = regs[1];
+	u->mcr = regs[2];
+	u->lsr = regs[3];
+	u->msr = regs[4];
+	u->scr = regs[5];
+	u->dll = regs[6];
+	u->dlm = regs[7];
+	u->fcr = regs[8];
+	u->thr_interrupt = regs[9] != 0;
+	s->irq_line = regs[10] != 0;
+	u->rx_head = 0;
+	u->rx_count = count;
+	vmm_state_reader__get_bytes(&r, u->rx, count);
+	pthread_mutex_unlock(&s->lock);
+	return vmm_state_reader__finish(&r, "dev.serial", err);
+}
+
+static struct vmm_device_desc serial_device = {.name = "serial",
+					       .init = serial__init,
+					       .exit = serial__exit,
+					       .state_version = SERIAL_STATE_VERSION,
+					       .save = serial__save,
+					       .load = serial__load};
 VMM_DEVICE_REGISTER(serial_device)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,6 +13,7 @@
 
 #include "core/cpu_setup.h"
 #include "core/threads.h"
+#include "platform/platform.h"
 
 /* The kick signal: its only job is to interrupt KVM_RUN (the handler does nothing, no SA_RESTART). */
 #define VMM_KICK_SIGNAL (SIGRTMIN + 1)
@@ -49,7 +51,13 @@ int vmm_vcpu__create(struct vmm *vm, struct vmm_vcpu *vcpu, unsigned index, cell
 		return cella_error_sys(err, "mmap kvm_run");
 	}
 	vcpu->run_size = (size_t)size;
-	return vmm_cpu_setup__vcpu(vm, vcpu, err);
+	/* A restore sets CPUID, MSRs and the LAPIC from the snapshot: the boot set-up would be wasted time. */
+	if (vm->ram_from_snapshot)
+		return 0;
+	if (vmm_cpu_setup__vcpu(vm, vcpu, err) < 0)
+		return -1;
+	/* The same table cpu_setup gave KVM (vmm_platform__cpuid is deterministic for a host). */
+	return vmm_platform__cpuid(vm->kvm_fd, index, vm->cfg->cpus, true, &vcpu->cpuid, err);
 }
 
 int vmm_vcpu__set_waiting_for_sipi(struct vmm_vcpu *vcpu, cella_err_t *err)
@@ -153,14 +161,31 @@ static bool handle_exit(struct vmm_vcpu *vcpu)
 	}
 }
 
-/* Blocks while the VM is paused. Returns false when the VM is stopping. */
-static bool wait_while_paused(struct vmm *vm)
+/*
+ * Blocks while the VM is paused. Returns false when the VM is stopping.
+ * Before parking, KVM_RUN with immediate_exit completes an instruction whose
+ * exit was just handled (the data of an IN or MMIO read reaches its register)
+ * without entering the guest, so the registers a snapshot reads are final.
+ * The count of parked vCPUs tells a snapshot when every vCPU is out of KVM_RUN.
+ */
+static bool wait_while_paused(struct vmm_vcpu *vcpu)
 {
+	struct vmm *vm = vcpu->vm;
+
 	if (!atomic_load(&vm->paused))
 		return !vmm__stopping(vm);
+	vcpu->run->immediate_exit = 1;
+	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
+		fprintf(stderr,
+			"cella-vmm: vcpu %u: completing the last exit before a pause did not return EINTR\n",
+			vcpu->index);
+	vcpu->run->immediate_exit = 0;
 	pthread_mutex_lock(&vm->state_lock);
+	vm->vcpus_parked++;
+	pthread_cond_broadcast(&vm->parked_cond);
 	while (atomic_load(&vm->paused) && !vmm__stopping(vm))
 		pthread_cond_wait(&vm->state_cond, &vm->state_lock);
+	vm->vcpus_parked--;
 	pthread_mutex_unlock(&vm->state_lock);
 	return !vmm__stopping(vm);
 }
@@ -183,7 +208,7 @@ static void *vcpu__thread(void *arg)
 	for (;;) {
 		/* Cleared before the checks: a kick that lands after them still makes KVM_RUN return at once. */
 		vcpu->run->immediate_exit = 0;
-		if (!wait_while_paused(vm))
+		if (!wait_while_paused(vcpu))
 			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -230,6 +255,8 @@ void vmm_vcpu__destroy(struct vmm_vcpu *vcpu)
 		munmap(vcpu->run, vcpu->run_size);
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
+	free(vcpu->cpuid);
+	vcpu->cpuid = NULL;
 	vcpu->run = NULL;
 	vcpu->fd = -1;
 }

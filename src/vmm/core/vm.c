@@ -17,7 +17,9 @@
 
 #include "core/boot_glue.h"
 #include "core/memory.h"
+#include "core/state.h"
 #include "core/vcpu.h"
+#include "core/virtio_glue.h"
 
 /* Where KVM keeps the real-mode TSS and identity page table, just below the BIOS ROM like QEMU. */
 #define VMM_TSS_GPA	     0xfffbd000ULL
@@ -184,22 +186,27 @@ static int create_devices(struct vmm *vm, cella_err_t *err)
 	return 0;
 }
 
-int vmm__create(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err)
+int vmm__create_shell(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err)
 {
 	struct vmm *vm = calloc(1, sizeof(*vm));
-	struct vmm_boot_result boot;
 
 	if (!vm)
 		return cella_error_make(err, ENOMEM, "vm");
 	vm->start = process_start;
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->mem_fd = vm->stop_efd = vm->console_out = -1;
+	vm->kvm_fd = vm->vm_fd = vm->mem_fd = vm->stop_efd = vm->console_out = vm->ctl_efd = -1;
 	vm->evloop.epoll_fd = vm->evloop.stop_fd = -1;
 	*out = vm; /* vmm__destroy() undoes whatever part of this succeeded */
 	pthread_mutex_init(&vm->state_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
+	pthread_mutex_init(&vm->ctl_lock, NULL);
+	pthread_cond_init(&vm->ctl_cond, NULL);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
+		return cella_error_sys(err, "eventfd");
+	vm->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->ctl_efd < 0)
 		return cella_error_sys(err, "eventfd");
 	if (vmm_bus__init(&vm->pio, "port", err) < 0 || vmm_bus__init(&vm->mmio, "mmio", err) < 0)
 		return -1;
@@ -211,23 +218,47 @@ int vmm__create(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err
 		return -1;
 	if (create_kvm_vm(vm, err) < 0)
 		return -1;
-	if (vmm_memory__create(vm, cfg->memory_mib << 20, cfg->hugepages, err) < 0)
-		return -1;
+	return vmm_state__probe(vm, err);
+}
+
+int vmm__create_vcpus(struct vmm *vm, cella_err_t *err)
+{
 	if (create_devices(vm, err) < 0)
 		return -1;
-	if (vmm_boot_glue__load(vm, &boot, err) < 0)
+	/* After the platform devices: the PCI bridge takes over the reset port 0xCF9 inside its ports. */
+	if (vmm_virtio__create(vm, err) < 0)
 		return -1;
-	vm->vcpus = calloc(cfg->cpus, sizeof(*vm->vcpus));
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return cella_error_make(err, ENOMEM, "vcpus");
-	for (unsigned i = 0; i < cfg->cpus; i++) {
+	for (unsigned i = 0; i < vm->cfg->cpus; i++) {
 		vm->vcpus[i].fd = -1;
 		if (vmm_vcpu__create(vm, &vm->vcpus[i], i, err) < 0)
 			return cella_error_wrap(err, "vcpu %u", i);
 		vm->ncpus++;
-		if (i == 0 && vmm_boot_glue__setup_bsp(&vm->vcpus[0], &boot, err) < 0)
-			return -1;
-		if (i > 0 && vmm_vcpu__set_waiting_for_sipi(&vm->vcpus[i], err) < 0)
+	}
+	return 0;
+}
+
+int vmm__create(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err)
+{
+	struct vmm_boot_result boot;
+	struct vmm *vm;
+
+	if (vmm__create_shell(cfg, out, err) < 0)
+		return -1;
+	vm = *out;
+	if (vmm_memory__create(vm, cfg->memory_mib << 20, cfg->hugepages, err) < 0)
+		return -1;
+	if (vmm__create_vcpus(vm, err) < 0)
+		return -1;
+	/* The kernel goes in after the devices (as before) and the vCPUs: it needs only RAM. */
+	if (vmm_boot_glue__load(vm, &boot, err) < 0)
+		return -1;
+	if (vmm_boot_glue__setup_bsp(&vm->vcpus[0], &boot, err) < 0)
+		return -1;
+	for (unsigned i = 1; i < vm->ncpus; i++) {
+		if (vmm_vcpu__set_waiting_for_sipi(&vm->vcpus[i], err) < 0)
 			return cella_error_wrap(err, "vcpu %u", i);
 	}
 	return 0;
@@ -248,15 +279,19 @@ int vmm__start(struct vmm *vm, cella_err_t *err)
 
 int vmm__wait(struct vmm *vm, int signal_fd)
 {
-	struct pollfd fds[2] = {{.fd = vm->stop_efd, .events = POLLIN}, {.fd = signal_fd, .events = POLLIN}};
+	struct pollfd fds[3] = {{.fd = vm->stop_efd, .events = POLLIN},
+				{.fd = vm->ctl_efd, .events = POLLIN},
+				{.fd = signal_fd, .events = POLLIN}};
 
 	while (!vmm__stopping(vm)) {
-		if (poll(fds, signal_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+		if (poll(fds, signal_fd >= 0 ? 3 : 2, -1) < 0 && errno != EINTR) {
 			perror("cella-vmm: poll");
 			vmm__request_stop(vm, VMM_STOP_HOST_ERROR, VMM_EXIT_HOST_ERROR);
 			break;
 		}
-		if (signal_fd >= 0 && (fds[1].revents & POLLIN)) {
+		if (fds[1].revents & POLLIN)
+			vmm__ctl_serve(vm, false);
+		if (signal_fd >= 0 && (fds[2].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 
 			if (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -265,6 +300,8 @@ int vmm__wait(struct vmm *vm, int signal_fd)
 			}
 		}
 	}
+	/* No more snapshots: fail a request that is waiting, and any later one. */
+	vmm__ctl_serve(vm, true);
 	/* Wake paused vCPUs so they see the stop, then kick the running ones out of KVM_RUN. */
 	vmm__set_paused(vm, false);
 	for (unsigned i = 0; i < vm->ncpus; i++)
@@ -287,6 +324,7 @@ void vmm__destroy(struct vmm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vmm_vcpu__destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
+	vmm_virtio__destroy(vm); /* the event loop stopped: no device thread runs them any more */
 	for (unsigned i = vm->ndevices; i-- > 0;) {
 		if (vm->devices[i].desc->exit)
 			vm->devices[i].desc->exit(vm, vm->devices[i].state);
@@ -302,11 +340,19 @@ void vmm__destroy(struct vmm *vm)
 		close(vm->console_out);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
+	if (vm->ctl_efd >= 0)
+		close(vm->ctl_efd);
+	free(vm->caps.msr_indices);
+	free(vm->snapshot_base);
+	free(vm->dirty_since_base);
 	if (vm->pio.kind)
 		vmm_bus__destroy(&vm->pio);
 	if (vm->mmio.kind)
 		vmm_bus__destroy(&vm->mmio);
 	pthread_cond_destroy(&vm->state_cond);
+	pthread_cond_destroy(&vm->parked_cond);
+	pthread_cond_destroy(&vm->ctl_cond);
+	pthread_mutex_destroy(&vm->ctl_lock);
 	pthread_mutex_destroy(&vm->state_lock);
 	free(vm);
 }

@@ -25,6 +25,8 @@
 
 struct vmm;
 struct kvm_run;
+struct vmm_pci;
+struct vmm_virtio;
 
 struct vmm_vcpu {
 	struct vmm *vm;
@@ -34,6 +36,11 @@ struct vmm_vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool started;
+	/*
+	 * The CPUID table given to KVM_SET_CPUID2, kept for snapshots: on some
+	 * hosts KVM_GET_CPUID2 reports host bits the VMM never offered.
+	 */
+	struct kvm_cpuid2 *cpuid;
 };
 
 /* Why the VM stopped; decides the exit status. */
@@ -46,6 +53,22 @@ enum vmm_stop_reason {
 	VMM_STOP_HOST_ERROR,
 	VMM_STOP_SIGNAL,
 	VMM_STOP_API,
+};
+
+/* What this host's KVM offers for saving vCPU state (vmm_state__probe). */
+struct vmm_state_caps {
+	bool xsave, xcrs, debugregs;
+	uint32_t *msr_indices; /* KVM_GET_MSR_INDEX_LIST */
+	unsigned nmsrs;
+};
+
+/* A request the API thread hands to the main thread (which may do file I/O under its filter). */
+struct vmm_ctl_request {
+	const char *path;
+	bool diff, resume;
+	bool done;
+	int rc;
+	cella_err_t err;
 };
 
 struct vmm_device_instance {
@@ -68,6 +91,9 @@ struct vmm {
 	struct vmm_evloop evloop;
 	struct vmm_device_instance *devices;
 	unsigned ndevices;
+	/* The PCI host bridge (pci_glue.c) and the virtio devices on it (virtio_glue.c). */
+	struct vmm_pci *pci;
+	struct vmm_virtio *virtio;
 	int console_out; /* COM1 output: stdout, a file, or -1 (none) */
 	bool console_out_owned;
 	struct timespec start; /* CLOCK_MONOTONIC at process start (a constructor), for the boot timer */
@@ -76,7 +102,24 @@ struct vmm {
 	atomic_bool paused;
 	int stop_efd; /* readable once a stop was requested */
 	pthread_mutex_t state_lock;
-	pthread_cond_t state_cond; /* vCPUs wait here while paused */
+	pthread_cond_t state_cond;  /* vCPUs wait here while paused */
+	pthread_cond_t parked_cond; /* a vCPU parked (vcpus_parked changed) */
+	unsigned vcpus_parked;	    /* vCPU threads out of KVM_RUN, waiting while paused */
+	/* Snapshots (snapshot_ctl.c). */
+	struct vmm_state_caps caps;
+	bool ram_from_snapshot;	   /* ram is a MAP_PRIVATE mapping of a snapshot's memory file */
+	bool dirty_logging;	   /* KVM_MEM_LOG_DIRTY_PAGES is on for the RAM slots */
+	char *snapshot_base;	   /* the last full snapshot (the base of diffs), or NULL */
+	uint8_t *dirty_since_base; /* pages written since snapshot_base (diff bitmap layout) */
+	int ctl_efd;		   /* readable when ctl_pending holds a request for the main thread */
+	pthread_mutex_t ctl_lock;
+	pthread_cond_t ctl_cond;
+	struct vmm_ctl_request *ctl_pending;
+	bool ctl_busy;	 /* a request is queued or running: the next one waits */
+	bool ctl_closed; /* the main thread stopped serving requests */
+	/* Generation ID (dev_vmgenid.c): new random bytes on every restore, so clones differ. */
+	uint8_t generation_id[16];
+	uint32_t generation; /* how many restores this VM's lineage went through */
 	/* Presses the ACPI power button (set by the ACPI PM device); NULL without one. */
 	void (*power_button)(struct vmm *vm);
 	void *power_button_opaque;
@@ -88,10 +131,22 @@ struct vmm {
  * ranges and returns its state; exit() frees it. Devices are created in
  * registration (link) order, destroyed in reverse.
  */
+struct vmm_state_buf;
+
 struct vmm_device_desc {
 	const char *name;
 	void *(*init)(struct vmm *vm, cella_err_t *err);
 	void (*exit)(struct vmm *vm, void *state);
+	/*
+	 * Snapshots: save() appends the device's state (section "dev.NAME",
+	 * version state_version); load() restores it into a freshly init()ed
+	 * device and refuses any version it cannot read. A device without them
+	 * has no state worth keeping.
+	 */
+	uint32_t state_version;
+	int (*save)(struct vmm *vm, void *state, struct vmm_state_buf *out, cella_err_t *err);
+	int (*load)(struct vmm *vm, void *state, uint32_t version, const void *data, size_t len,
+		    cella_err_t *err);
 	struct vmm_device_desc *next;
 };
 
@@ -106,6 +161,29 @@ const struct vmm_device_desc *vmm_device__first(void);
 
 /* Creates the VM, its memory, devices and vCPUs, and loads the kernel. */
 int vmm__create(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err);
+/*
+ * Creates the VM from the snapshot in dir instead (memory mapped from its
+ * memory file, all state loaded); cfg's memory size and vCPU count are set from
+ * the snapshot. Errors about the snapshot itself carry status VMM_EXIT_USAGE.
+ */
+int vmm__restore(struct vmm_config *cfg, const char *dir, struct vmm **out, cella_err_t *err);
+/*
+ * Snapshot of the running VM into dir (snapshot_ctl.c): pauses the vCPUs,
+ * saves everything, resumes when resume is set or leaves the VM paused. Main
+ * thread only; the API thread goes through vmm__ctl_submit().
+ */
+int vmm__snapshot(struct vmm *vm, const char *dir, bool diff, bool resume, cella_err_t *err);
+/* From any thread but main: runs req on the main thread and waits for it. */
+int vmm__ctl_submit(struct vmm *vm, struct vmm_ctl_request *req, cella_err_t *err);
+/* Main thread: serves a pending request (ctl_efd readable); with closing, fails it and all later ones. */
+void vmm__ctl_serve(struct vmm *vm, bool closing);
+/*
+ * The pieces of vmm__create, for vmm__restore: the shell (KVM VM, irqchip,
+ * PIT, buses, event loop, console; no RAM), then — once RAM is there — the
+ * devices and the vCPUs (CPUID and boot MSRs set, registers not).
+ */
+int vmm__create_shell(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err);
+int vmm__create_vcpus(struct vmm *vm, cella_err_t *err);
 /* Starts the vCPU and device threads. */
 int vmm__start(struct vmm *vm, cella_err_t *err);
 /* Waits for a stop request (guest, API or signal fd), stops every thread; returns the exit status. */
