@@ -48,6 +48,7 @@ extern const struct cella_cli_verb cella_cli_verb_exec;
 extern const struct cella_cli_verb cella_cli_verb_image;
 extern const struct cella_cli_verb cella_cli_verb_launch;
 extern const struct cella_cli_verb cella_cli_verb_list;
+extern const struct cella_cli_verb cella_cli_verb_snapshot;
 extern const struct cella_cli_verb cella_cli_verb_pause;
 extern const struct cella_cli_verb cella_cli_verb_restart;
 extern const struct cella_cli_verb cella_cli_verb_resume;

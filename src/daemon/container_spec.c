@@ -163,6 +163,22 @@ static void set_resources(json_t *linux_obj, json_t *config)
 	json_object_set_new(linux_obj, "resources", res);
 }
 
+/*
+ * CAP_NET_RAW, as Docker's default set has it: ping works. It only reaches the container's own
+ * network namespace (and, in a system container, only as its user namespace's root).
+ */
+static void add_net_raw(json_t *caps)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		json_t *set = json_object_get(caps, sets[i]);
+
+		if (json_is_array(set))
+			json_array_append_new(set, json_string("CAP_NET_RAW"));
+	}
+}
+
 static json_t *idmap(long long host_base)
 {
 	return json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID", (json_int_t)host_base, "size",
@@ -192,6 +208,7 @@ json_t *cellad_container_spec(const char *name, const char *rootfs, json_t *conf
 	json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
 	json_object_set_new(spec, "hostname", json_string(name));
 	set_resources(linux_obj, config);
+	add_net_raw(json_object_get(process, "capabilities"));
 	snprintf(cgroup, sizeof(cgroup), "/cellad/%s", name);
 	json_object_set_new(linux_obj, "cgroupsPath", json_string(cgroup));
 	if (host_base >= 0) {

@@ -43,6 +43,7 @@ struct cellad {
 	char *started_at;
 	int lock_fd;	/* flock on <root>/cellad.lock: one cellad per root */
 	char *vmm_path; /* the cella-vmm binary VMs run on (--vmm, $CELLA_VMM or beside cellad) */
+	bool network;	/* --network default: containers join the managed bridge (networks.c) */
 };
 
 /* Lifecycle: paths, database, stale-state recovery (reattach.c), worker. */

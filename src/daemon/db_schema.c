@@ -46,7 +46,20 @@ static const char schema_v1[] =
 	"  created_at TEXT NOT NULL,"
 	"  updated_at TEXT NOT NULL);";
 
+/*
+ * v2: the managed network's address pool. A lease belongs to an instance and
+ * goes with it (ON DELETE CASCADE), so deleting an instance frees its address
+ * in the same transaction; UNIQUE keeps two instances off one address.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE network_leases ("
+	"  instance_id INTEGER PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,"
+	"  network TEXT NOT NULL,"
+	"  address TEXT NOT NULL," /* "a.b.c.d/len" */
+	"  UNIQUE (network, address));";
+
 const struct cellad_db_migration cellad_db_migrations[] = {
 	{1, schema_v1},
+	{2, schema_v2},
 };
 const size_t cellad_db_n_migrations = sizeof(cellad_db_migrations) / sizeof(cellad_db_migrations[0]);

@@ -98,5 +98,12 @@ enum MHD_Result cellad_api_operation_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operation_wait(struct cellad_request *r);
 enum MHD_Result cellad_api_events(struct cellad_request *r);
 enum MHD_Result cellad_api_metrics(struct cellad_request *r);
+enum MHD_Result cellad_api_networks_list(struct cellad_request *r);
+enum MHD_Result cellad_api_network_get(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_put(struct cellad_request *r);
+enum MHD_Result cellad_api_snapshots_list(struct cellad_request *r);
+enum MHD_Result cellad_api_snapshots_post(struct cellad_request *r);
+enum MHD_Result cellad_api_snapshot_get(struct cellad_request *r);
+enum MHD_Result cellad_api_snapshot_delete(struct cellad_request *r);
 
 #endif

@@ -12,7 +12,9 @@
 
 #include "container.h"
 #include "events.h"
+#include "core/container.h"
 #include "images.h"
+#include "networks.h"
 #include "util.h"
 #include "vm.h"
 
@@ -117,6 +119,29 @@ static int allocate_ids_locked(struct cellad *d, long long instance_id, cella_er
 		DB_ARGS(DB_INT(instance_id), DB_INT(base), DB_INT(CELLAD_IDMAP_SIZE)), NULL, err);
 }
 
+/* The running container joins the managed network; a container that cannot is stopped again. */
+static int attach_network(struct cellad *d, const char *name, cella_err_t *err)
+{
+	cella_err_t ignore = NULL;
+	json_t *state = NULL;
+	json_int_t pid;
+
+	if (cella_container_state(d->runtime_root, name, &state, err) < 0)
+		goto undo;
+	pid = json_integer_value(json_object_get(state, "pid"));
+	json_decref(state);
+	if (pid <= 0) {
+		cella_error_make(err, ESRCH, "container '%s' has no init process", name);
+		goto undo;
+	}
+	if (cellad_network_attach(d, name, (pid_t)pid, err) == 0)
+		return 0;
+undo:
+	if (cellad_container_stop(d, name, 0, true, &ignore) < 0)
+		cella_error_release(&ignore);
+	return -1;
+}
+
 static int start_instance(struct cellad *d, json_t *row, cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(row, "name"));
@@ -146,6 +171,8 @@ static int start_instance(struct cellad *d, json_t *row, cella_err_t *err)
 	ret = cellad_container_start(d, name, image_rootfs, config,
 				     json_is_integer(base) ? json_integer_value(base) : -1, err);
 	json_decref(config);
+	if (ret == 0 && d->network)
+		ret = attach_network(d, name, err);
 	return ret;
 }
 

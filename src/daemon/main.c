@@ -14,13 +14,15 @@
 #include "core/container.h"
 #include "daemon.h"
 #include "http.h"
+#include "networks.h"
 #include "operations.h"
 #include "util.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cellad [--root DIR] [--socket PATH] [--vmm PATH] [--foreground]\n\n"
+		"usage: cellad [--root DIR] [--socket PATH] [--vmm PATH] [--network none|default]\n"
+		"              [--foreground]\n\n"
 		"The cella management daemon: REST API (Incus style) over a unix socket.\n\n"
 		"  --root DIR      state directory (default " CELLAD_DEFAULT_ROOT "): cella.db, images/,\n"
 		"                  instances/, runtime/\n"
@@ -28,6 +30,10 @@ static void usage(FILE *out)
 		"), mode 0660, group '" CELLAD_GROUP "'\n"
 		"  --vmm PATH      the cella-vmm binary for VM instances (default: $CELLA_VMM, else\n"
 		"                  cella-vmm beside cellad, or ../vmm/cli/cella-vmm in the build tree)\n"
+		"  --network MODE  default (the default): containers join the managed bridge\n"
+		"                  " CELLAD_NETWORK_NAME " (" CELLAD_NETWORK_CIDR
+		", NAT), made at start if missing;\n"
+		"                  none: the host's network is not touched, containers get only loopback\n"
 		"  --foreground    stay in the foreground and log to stderr (default: detach once the\n"
 		"                  socket is ready, logging to <root>/cellad.log)\n"
 		"  -h, --help      this help\n"
@@ -130,7 +136,7 @@ static void resolve_vmm(const char *option)
 	}
 }
 
-static int serve(const char *root, const char *socket_path, bool foreground, char **argv)
+static int serve(const char *root, const char *socket_path, bool network, bool foreground, char **argv)
 {
 	struct cellad d;
 	struct MHD_Daemon *mhd = NULL;
@@ -159,6 +165,7 @@ static int serve(const char *root, const char *socket_path, bool foreground, cha
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cellad_init(&d, root, socket_path, &err) < 0)
 		goto out;
+	d.network = network;
 	vmm = getenv("CELLA_VMM");
 	if (vmm && (d.vmm_path = strdup(vmm)) == NULL) {
 		cella_error_make(&err, ENOMEM, "--vmm");
@@ -168,8 +175,8 @@ static int serve(const char *root, const char *socket_path, bool foreground, cha
 		cella_error_sys(&err, "open %s/cellad.log", root);
 		goto out;
 	}
-	if (write_pid(root, &err) < 0 || cellad_reattach(&d, &err) < 0 ||
-	    cellad_worker_start(&d, &worker, &err) < 0)
+	if (write_pid(root, &err) < 0 || cellad_network_setup(&d, &err) < 0 ||
+	    cellad_reattach(&d, &err) < 0 || cellad_worker_start(&d, &worker, &err) < 0)
 		goto out;
 	if (cellad_http_start(&d, &mhd, &err) < 0) {
 		cellad_worker_stop(&d, worker);
@@ -211,16 +218,13 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"socket", required_argument, NULL, 's'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{"vmm", required_argument, NULL, 'm'},
-		{0},
+		{"root", required_argument, NULL, 'r'},	   {"socket", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},	   {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},	   {"vmm", required_argument, NULL, 'm'},
+		{"network", required_argument, NULL, 'n'}, {0},
 	};
 	const char *root = CELLAD_DEFAULT_ROOT, *socket_path = CELLAD_DEFAULT_SOCKET, *vmm = NULL;
-	bool foreground = false;
+	bool foreground = false, network = true;
 	int c;
 
 	opterr = 0;
@@ -244,6 +248,14 @@ int main(int argc, char **argv)
 			}
 			vmm = optarg;
 			break;
+		case 'n':
+			if (strcmp(optarg, "none") != 0 && strcmp(optarg, "default") != 0) {
+				fprintf(stderr, "cellad: --network '%s': expected 'none' or 'default'\n",
+					optarg);
+				return 2;
+			}
+			network = strcmp(optarg, "default") == 0;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -260,5 +272,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	resolve_vmm(vmm);
-	return serve(root, socket_path, foreground, argv);
+	return serve(root, socket_path, network, foreground, argv);
 }

@@ -17,6 +17,11 @@ const struct cellad_route cellad_routes[] = {
 	{"POST", "/1.0/instances", cellad_api_instances_post},
 	{"GET", "/1.0/instances/*", cellad_api_instance_get},
 	{"DELETE", "/1.0/instances/*", cellad_api_instance_delete},
+	{"PUT", "/1.0/instances/*", cellad_api_instance_put},
+	{"GET", "/1.0/instances/*/snapshots", cellad_api_snapshots_list},
+	{"POST", "/1.0/instances/*/snapshots", cellad_api_snapshots_post},
+	{"GET", "/1.0/instances/*/snapshots/*", cellad_api_snapshot_get},
+	{"DELETE", "/1.0/instances/*/snapshots/*", cellad_api_snapshot_delete},
 	{"GET", "/1.0/instances/*/state", cellad_api_instance_state_get},
 	{"PUT", "/1.0/instances/*/state", cellad_api_instance_state_put},
 	{"POST", "/1.0/instances/*/exec", cellad_api_instance_exec},
@@ -28,5 +33,7 @@ const struct cellad_route cellad_routes[] = {
 	{"GET", "/1.0/operations/*/wait", cellad_api_operation_wait},
 	{"GET", "/1.0/events", cellad_api_events},
 	{"GET", "/1.0/metrics", cellad_api_metrics},
+	{"GET", "/1.0/networks", cellad_api_networks_list},
+	{"GET", "/1.0/networks/*", cellad_api_network_get},
 };
 const size_t cellad_n_routes = sizeof(cellad_routes) / sizeof(cellad_routes[0]);

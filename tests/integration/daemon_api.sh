@@ -45,7 +45,7 @@ start_daemon() {
 	mkdir -p "$D"
 	# A system container's root is an unprivileged host uid: it must be able to reach its rootfs.
 	chmod 0755 "$TEST_TMP" "$D"
-	"$CELLAD" --root "$D/root" --socket "$D/s.sock" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
+	"$CELLAD" --network none --root "$D/root" --socket "$D/s.sock" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
 	CELLAD_PID=$!
 	for _ in $(seq 200); do
 		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
@@ -141,7 +141,7 @@ case_help() {
 	[ $rc -eq 2 ] || fail "unknown option: exit $rc"
 	[[ "$out" == *"unknown option '--bogus'"* ]] || fail "unknown option message: $out"
 	rc=0
-	out=$("$CELLAD" --root relative/dir --socket "$TEST_TMP/x.sock" --foreground 2>&1) || rc=$?
+	out=$("$CELLAD" --network none --root relative/dir --socket "$TEST_TMP/x.sock" --foreground 2>&1) || rc=$?
 	[ $rc -ne 0 ] && [[ "$out" == *"--root 'relative/dir': expected an absolute path"* ]] ||
 		fail "relative --root accepted: $out"
 }
@@ -157,12 +157,12 @@ case_start_private_dirs() {
 	[ -f "$D/root/cella.db" ] || fail "no database in --root"
 	if command -v sqlite3 >/dev/null; then
 		[ "$(sqlite3 "$D/root/cella.db" 'PRAGMA journal_mode')" = wal ] || fail "journal mode is not WAL"
-		[ "$(sqlite3 "$D/root/cella.db" 'SELECT max(version) FROM schema_migrations')" = 1 ] ||
+		[ "$(sqlite3 "$D/root/cella.db" 'SELECT max(version) FROM schema_migrations')" = 2 ] ||
 			fail "schema version"
 	fi
 	# A second daemon on the same root is refused with a clear message.
 	local out rc=0
-	out=$(timeout 30 "$CELLAD" --root "$D/root" --socket "$D/other.sock" --foreground 2>&1) || rc=$?
+	out=$(timeout 30 "$CELLAD" --network none --root "$D/root" --socket "$D/other.sock" --foreground 2>&1) || rc=$?
 	[ $rc -ne 0 ] && [[ "$out" == *"another cellad is already running"* ]] || fail "second daemon: $out"
 	api GET /1.0/nothing-here
 	[ "$CODE" = 404 ] && [ "$(jget 'd["type"]')" = error ] || fail "unknown endpoint: $CODE $BODY"
@@ -176,7 +176,7 @@ case_detached() {
 	trap cleanup_daemon EXIT
 	mkdir -p "$D"
 	# Without --foreground, cellad returns 0 only once its socket answers, and runs on in the background.
-	timeout 60 "$CELLAD" --root "$D/root" --socket "$D/s.sock" </dev/null >"$D/out" 2>&1 || fail "cellad: $(cat "$D/out")"
+	timeout 60 "$CELLAD" --network none --root "$D/root" --socket "$D/s.sock" </dev/null >"$D/out" 2>&1 || fail "cellad: $(cat "$D/out")"
 	CELLAD_PID=$(cat "$D/root/cellad.pid")
 	alive "$CELLAD_PID" || fail "the detached cellad is not running"
 	api GET /1.0
@@ -189,7 +189,7 @@ case_detached() {
 	! grep -q Sanitizer "$D/root/cellad.log" || fail "sanitizer report: $(cat "$D/root/cellad.log")"
 	# A failure before the socket is ready is reported by the command itself.
 	local out rc=0
-	out=$(timeout 60 "$CELLAD" --root "$D/root" --socket "$TEST_TMP/$(printf 'x%.0s' $(seq 120))/s.sock" 2>&1) || rc=$?
+	out=$(timeout 60 "$CELLAD" --network none --root "$D/root" --socket "$TEST_TMP/$(printf 'x%.0s' $(seq 120))/s.sock" 2>&1) || rc=$?
 	[ $rc -ne 0 ] && [[ "$out" == *"path longer than"* ]] || fail "bad socket: $rc $out"
 }
 

@@ -40,7 +40,7 @@ start_daemon() {
 	mkdir -p "$D"
 	chmod 0755 "$TEST_TMP" "$D"
 	export CELLA_SOCKET="$D/s.sock"
-	"$CELLAD" --root "$D/root" --socket "$D/s.sock" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
+	"$CELLAD" --network none --root "$D/root" --socket "$D/s.sock" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
 	CELLAD_PID=$!
 	for _ in $(seq 200); do
 		timeout 30 "$CELLA" list >/dev/null 2>&1 && return 0

@@ -41,7 +41,7 @@ start_daemon() {
 	mkdir -p "$D"
 	# A system container's root is an unprivileged host uid: it must be able to reach its rootfs.
 	chmod 0755 "$TEST_TMP" "$D"
-	"$CELLAD" --root "$D/root" --socket "$D/s.sock" ${CELLAD_ARGS:-} --foreground >>"$D/cellad.log" 2>&1 </dev/null &
+	"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network "${CELLAD_NETWORK:-none}" ${CELLAD_ARGS:-} --foreground >>"$D/cellad.log" 2>&1 </dev/null &
 	CELLAD_PID=$!
 	for _ in $(seq 200); do
 		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then

@@ -116,7 +116,20 @@ static void test_reopen_keeps_data(void **state)
 	assert_int_equal(count(db, "SELECT count(*) AS n FROM schema_migrations"),
 			 (long long)cellad_db_n_migrations);
 	assert_int_equal(cellad_db_schema_version(db, &version, &err), 0);
-	assert_int_equal(version, 1);
+	assert_int_equal(version, 2);
+	/* v2: a lease goes with its instance. */
+	assert_int_equal(cellad_db_run(db,
+				       "INSERT INTO instances (id, name, type, state, created_at) "
+				       "VALUES (1, 'c1', 'container', 'Stopped', 'now')",
+				       NULL, 0, NULL, &err),
+			 0);
+	assert_int_equal(cellad_db_run(db,
+				       "INSERT INTO network_leases (instance_id, network, address) "
+				       "VALUES (1, 'cellabr0', '10.118.0.2/24')",
+				       NULL, 0, NULL, &err),
+			 0);
+	assert_int_equal(cellad_db_run(db, "DELETE FROM instances WHERE id = 1", NULL, 0, NULL, &err), 0);
+	assert_int_equal(count(db, "SELECT count(*) AS n FROM network_leases"), 0);
 	cellad_db_close(db);
 }
 
