@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +17,24 @@ static const char image_help[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    cella image import [--alias NAME]... TARBALL|DIRECTORY\n"
+	"    cella image import --vm [--alias NAME]... DIRECTORY\n"
 	"    cella image list [--format text|json]\n"
 	"    cella image delete IMAGE...\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    import uploads a root file system tarball (any format and compression\n"
 	"    libarchive reads) or has cellad copy a directory, and prints the new\n"
-	"    image's fingerprint. list prints FINGERPRINT (12 digits), ALIASES and\n"
+	"    image's fingerprint. With --vm, DIRECTORY holds a VM image: a kernel file\n"
+	"    named kernel (PVH ELF, bzImage or Multiboot), optionally initrd and\n"
+	"    cmdline. list prints FINGERPRINT (12 digits), ALIASES and\n"
 	"    CREATED. delete removes images no instance uses; IMAGE is an alias or a\n"
 	"    fingerprint prefix.\n"
 	"\n"
 	"OPTIONS\n"
 	"    -a, --alias NAME\n"
 	"        Give the imported image this alias (repeatable).\n"
+	"    --vm\n"
+	"        import a VM image directory instead of a root file system.\n"
 	"    -f, --format text|json\n"
 	"        list's output format (default: text).\n"
 	"    --socket PATH\n"
@@ -39,9 +45,10 @@ static const char image_help[] =
 	"EXIT STATUS\n"
 	"    0 on success, 1 when cellad refuses or the operation fails, 2 on a usage error.\n";
 
-enum { OPT_SOCKET = 256 };
+enum { OPT_SOCKET = 256, OPT_VM };
 
-static int import_image(const char *socket_path, const char *source, json_t *aliases, cella_err_t *err)
+static int import_image(const char *socket_path, const char *source, json_t *aliases, bool vm,
+			cella_err_t *err)
 {
 	json_t *doc = NULL, *op = NULL;
 	struct stat st;
@@ -49,14 +56,20 @@ static int import_image(const char *socket_path, const char *source, json_t *ali
 
 	if (stat(source, &st) < 0)
 		return cella_error_sys(err, "image import: '%s'", source);
+	if (vm && !S_ISDIR(st.st_mode))
+		return cella_error_make(
+			err, 0,
+			"image import --vm: '%s' is not a directory (expected kernel, and optionally "
+			"initrd and cmdline, in a directory)",
+			source);
 	if (S_ISDIR(st.st_mode)) {
 		char real[PATH_MAX];
 		json_t *body;
 
 		if (realpath(source, real) == NULL)
 			return cella_error_sys(err, "image import: '%s'", source);
-		body = json_pack("{s:{s:s, s:s}, s:O}", "source", "type", "directory", "path", real,
-				 "aliases", aliases);
+		body = json_pack("{s:{s:s, s:s}, s:O}", "source", "type", vm ? "vm-directory" : "directory",
+				 "path", real, "aliases", aliases);
 		ret = cella_client_async(socket_path, "POST", "/1.0/images", body, &op, err);
 		json_decref(body);
 	} else {
@@ -152,15 +165,14 @@ static int delete_image(const char *socket_path, const char *image, cella_err_t 
 static int image_run(int argc, char **argv, cella_err_t *err)
 {
 	static const struct option longopts[] = {
-		{"alias", required_argument, NULL, 'a'},
-		{"format", required_argument, NULL, 'f'},
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"alias", required_argument, NULL, 'a'},  {"vm", no_argument, NULL, OPT_VM},
+		{"format", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, OPT_SOCKET},
+		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	enum cella_cli_format format = CELLA_CLI_FORMAT_TEXT;
 	const char *socket_opt = NULL, *sub;
 	json_t *aliases = json_array();
+	bool vm = false;
 	int c, ret = 0;
 
 	optind = 0;
@@ -176,6 +188,9 @@ static int image_run(int argc, char **argv, cella_err_t *err)
 			break;
 		case OPT_SOCKET:
 			socket_opt = optarg;
+			break;
+		case OPT_VM:
+			vm = true;
 			break;
 		case 'h':
 			json_decref(aliases);
@@ -196,7 +211,7 @@ static int image_run(int argc, char **argv, cella_err_t *err)
 			cella_cli_usage_error(err, "image", "import: expected one TARBALL or DIRECTORY");
 			goto fail;
 		}
-		ret = import_image(cella_client_socket(socket_opt), argv[optind], aliases, err);
+		ret = import_image(cella_client_socket(socket_opt), argv[optind], aliases, vm, err);
 	} else if (strcmp(sub, "list") == 0) {
 		if (cella_cli_no_arguments(err, "image", argc, argv) < 0)
 			goto fail;

@@ -3,6 +3,7 @@
 #include "client.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,15 +12,17 @@ static const char launch_help[] =
 	"    cella launch - create an instance from an image and start it\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    cella launch [-c KEY=VALUE]... [--no-start] IMAGE NAME [-- COMMAND [ARG]...]\n"
+	"    cella launch [-c KEY=VALUE]... [--no-start] [--vm] IMAGE NAME [-- COMMAND [ARG]...]\n"
 	"\n"
 	"DESCRIPTION\n"
-	"    Creates the container NAME from IMAGE (an image alias, or a fingerprint\n"
+	"    Creates the instance NAME from IMAGE (an image alias, or a fingerprint\n"
 	"    or its prefix) and starts it. The image 'default' is built on first use\n"
 	"    from the host's static busybox. System containers run in a user\n"
 	"    namespace of their own unless security.privileged=true. With a COMMAND,\n"
 	"    an application container: COMMAND runs as its first process instead of\n"
-	"    the image's /sbin/init, and the instance stops when it ends.\n"
+	"    the image's /sbin/init, and the instance stops when it ends. With --vm,\n"
+	"    a virtual machine: IMAGE must be a VM image (cella image import --vm),\n"
+	"    and cellad runs it in its own cella-vmm process.\n"
 	"\n"
 	"OPTIONS\n"
 	"    -c, --config KEY=VALUE\n"
@@ -27,6 +30,9 @@ static const char launch_help[] =
 	"        limits.cpu (CPUs, e.g. 0.5), security.privileged (true|false).\n"
 	"    --no-start\n"
 	"        Create the instance but leave it stopped.\n"
+	"    --vm\n"
+	"        Create a virtual machine instead of a container (limits.cpu: whole\n"
+	"        vCPUs; limits.memory: guest RAM).\n"
 	"    --socket PATH\n"
 	"        cellad's socket (default: $CELLA_SOCKET, else /run/cella/cella.sock).\n"
 	"    -h, --help\n"
@@ -35,7 +41,7 @@ static const char launch_help[] =
 	"EXIT STATUS\n"
 	"    0 on success, 1 when cellad refuses or the operation fails, 2 on a usage error.\n";
 
-enum { OPT_SOCKET = 256, OPT_NO_START };
+enum { OPT_SOCKET = 256, OPT_NO_START, OPT_VM };
 
 /* A fingerprint (prefix) is 12 to 64 lowercase hex digits; anything else names an alias. */
 static json_t *image_source(const char *image)
@@ -50,15 +56,13 @@ static json_t *image_source(const char *image)
 static int launch_run(int argc, char **argv, cella_err_t *err)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"no-start", no_argument, NULL, OPT_NO_START},
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'}, {"no-start", no_argument, NULL, OPT_NO_START},
+		{"vm", no_argument, NULL, OPT_VM},	  {"socket", required_argument, NULL, OPT_SOCKET},
+		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	const char *socket_opt = NULL;
 	json_t *config = json_object(), *body;
-	bool start = true;
+	bool start = true, vm = false;
 	int c, ret;
 
 	optind = 0;
@@ -78,6 +82,9 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 		}
 		case OPT_NO_START:
 			start = false;
+			break;
+		case OPT_VM:
+			vm = true;
 			break;
 		case OPT_SOCKET:
 			socket_opt = optarg;
@@ -102,8 +109,9 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 			json_array_append_new(command, json_string(argv[i]));
 		json_object_set_new(config, "command", command);
 	}
-	body = json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", argv[optind + 1], "type", "container", "source",
-			 image_source(argv[optind]), "config", config, "start", start);
+	body = json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", argv[optind + 1], "type",
+			 vm ? "vm" : "container", "source", image_source(argv[optind]), "config", config,
+			 "start", start);
 	ret = cella_client_async(cella_client_socket(socket_opt), "POST", "/1.0/instances", body, NULL, err);
 	json_decref(body);
 	if (ret < 0)

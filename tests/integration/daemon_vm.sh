@@ -146,7 +146,37 @@ case_vm_poweroff_noticed() {
 	stop_daemon
 }
 
+# The same through the cella CLI: image import --vm, launch --vm, list, stop (ACPI), delete.
+case_vm_cli() {
+	need_vm
+	trap cleanup_vm EXIT
+	local cella="$CELLA_BUILD/src/cli/cella" out
+	CELLAD_ARGS="--vmm $VMM" start_daemon "$TEST_TMP/vmcli"
+	export CELLA_SOCKET="$D/s.sock"
+	mkdir -p "$D/vmimg"
+	cp "$GUEST" "$D/vmimg/kernel"
+	out=$(timeout 120 "$cella" image import --vm --alias button "$D/vmimg" 2>&1) ||
+		fail "cella image import --vm: $out"
+	out=$(timeout 120 "$cella" image import --vm "$GUEST" 2>&1) &&
+		fail "image import --vm of a file succeeded: $out"
+	[[ "$out" == *"is not a directory"* ]] || fail "image import --vm of a file: $out"
+	out=$(timeout 120 "$cella" launch --vm -c limits.memory=32MiB button vm3 2>&1) ||
+		fail "cella launch --vm: $out"
+	wait_console vm3 READY
+	out=$(timeout 60 "$cella" list --format json) || fail "cella list: $out"
+	python3 -c 'import json,sys
+l = {i["name"]: i for i in json.loads(sys.argv[1])}
+assert l["vm3"]["status"] == "Running", l
+assert l["vm3"]["type"] in ("vm", "virtual-machine"), l' "$out" || fail "cella list: $out"
+	out=$(timeout 120 "$cella" stop vm3 2>&1) || fail "cella stop: $out"
+	grep -q "power button pressed" "$D/root/instances/vm3/console.log" || fail "stopped without the ACPI button"
+	out=$(timeout 120 "$cella" delete vm3 2>&1) || fail "cella delete: $out"
+	[ ! -e "$D/root/instances/vm3" ] || fail "instance dir left"
+	stop_daemon
+}
+
 check "vm image import errors and vm config errors name the field" case_vm_image_errors
+check "cella image import --vm, launch --vm, list, stop, delete" case_vm_cli
 check "vm: launch, RUNNING, limits, stats, pause/resume, kill -9 cellad and re-attach, ACPI stop, delete" case_vm_lifecycle
 check "vm: a guest power-off behind cellad's back is noticed" case_vm_poweroff_noticed
 done_testing

@@ -133,11 +133,12 @@ static const char *const sanitizer_syscalls[] = {
 	"statfs",
 };
 
+/* KVM_IOEVENTFD: virtio_notify.c follows the guest's BAR and memory-decoding writes. */
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,	   KVM_GET_REGS,	KVM_SET_REGS,	     KVM_GET_SREGS, KVM_SET_SREGS,
 	KVM_GET_MP_STATE,  KVM_SET_MP_STATE,	KVM_GET_VCPU_EVENTS, KVM_IRQ_LINE,  KVM_IRQ_LINE_STATUS,
 	KVM_SIGNAL_MSI,	   KVM_GET_FPU,		KVM_GET_LAPIC,	     KVM_GET_MSRS,  KVM_GET_DEBUGREGS,
-	KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK,
+	KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK, KVM_IOEVENTFD,
 };
 
 static const unsigned long devices_ioctls[] = {

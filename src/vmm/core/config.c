@@ -159,8 +159,21 @@ static int json_bool_field(json_t *root, const char *key, bool *out, const char 
 	return 0;
 }
 
-static const char *const known_fields[] = {"kernel",  "initrd",	    "cmdline",	 "memory_mib", "cpus",
-					   "console", "api_socket", "hugepages", "seccomp",    NULL};
+static const char *const known_fields[] = {"kernel",  "initrd",	     "cmdline",	   "memory_mib",
+					   "cpus",    "console",     "api_socket", "hugepages",
+					   "seccomp", "cpu_profile", NULL};
+
+int vmm_config__parse_cpu_profile(struct vmm_config *cfg, const char *value, const char *what,
+				  cella_err_t *err)
+{
+	if (strcmp(value, "paravirt") == 0)
+		cfg->cpu_profile = VMM_CPU_PROFILE_PARAVIRT;
+	else if (strcmp(value, "full") == 0)
+		cfg->cpu_profile = VMM_CPU_PROFILE_FULL;
+	else
+		return usage_error(err, 0, "%s: %s: expected full or paravirt", what, value);
+	return 0;
+}
 
 static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, cella_err_t *err)
 {
@@ -213,6 +226,16 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 		if (!json_is_string(value))
 			return usage_error(err, 0, "%s: %s", what, "expected string");
 		if (vmm_config__parse_console(cfg, json_string_value(value), what, err) < 0)
+			return -1;
+	}
+	value = json_object_get(root, "cpu_profile");
+	if (value) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "%s: cpu_profile", origin);
+		if (!json_is_string(value))
+			return usage_error(err, 0, "%s: %s", what, "expected string");
+		if (vmm_config__parse_cpu_profile(cfg, json_string_value(value), what, err) < 0)
 			return -1;
 	}
 	if (json_bool_field(root, "hugepages", &cfg->hugepages, origin, err) < 0 ||
@@ -309,6 +332,7 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_DEBUG,
 	OPT_RESTORE,
+	OPT_CPU_PROFILE,
 	OPT_VDEV, /* --disk, --net, --vsock, --rng, --virtio-console (config_vdev.c) */
 };
 
@@ -325,6 +349,7 @@ static const struct option long_options[] = {
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"restore", required_argument, NULL, OPT_RESTORE},
+	{"cpu-profile", required_argument, NULL, OPT_CPU_PROFILE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"disk", required_argument, NULL, OPT_VDEV},
 	{"net", required_argument, NULL, OPT_VDEV},
@@ -422,6 +447,10 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
+		case OPT_CPU_PROFILE:
+			if (vmm_config__parse_cpu_profile(cfg, optarg, "--cpu-profile", err) < 0)
+				return -1;
+			break;
 		case OPT_RESTORE:
 			if (set_string(&cfg->restore, optarg, "--restore", err) < 0)
 				return -1;
@@ -459,6 +488,8 @@ const char *vmm_config__usage(void)
 	       "  --no-seccomp           do not install the per-thread seccomp filters        \"seccomp\": "
 	       "false\n"
 	       "  --debug                log port and MMIO accesses no device claims (once per address)\n"
+	       "  --cpu-profile P        paravirt (default): KVM's PV CPUID leaves; full: none  "
+	       "\"cpu_profile\"\n"
 	       "  --restore DIR          resume the VM saved in snapshot DIR (PUT /vm/snapshot) instead\n"
 	       "                         of booting a kernel; memory and vCPUs come from the snapshot\n"
 	       "  --disk path=P[,readonly=on]  virtio-blk on a raw image (repeatable)      \"disks\": [..]\n"

@@ -30,6 +30,12 @@ enum vmm_console_kind {
 	VMM_CONSOLE_FILE,
 };
 
+/* What the guest is told about the hypervisor (--cpu-profile, "cpu_profile"). */
+enum vmm_cpu_profile {
+	VMM_CPU_PROFILE_PARAVIRT, /* KVM signature leaves and PV features (kvmclock, PV EOI, ...) */
+	VMM_CPU_PROFILE_FULL,	  /* no hypervisor leaves: the guest sees only the virtual hardware */
+};
+
 struct vmm_config {
 	char *kernel;
 	char *initrd;
@@ -43,7 +49,8 @@ struct vmm_config {
 	bool hugepages;
 	bool seccomp;
 	bool debug; /* log unclaimed port/MMIO accesses */
-	bool help;  /* --help was given: print usage, run nothing */
+	enum vmm_cpu_profile cpu_profile;
+	bool help; /* --help was given: print usage, run nothing */
 	/* The virtio devices (config_vdev.h), nvdevs of them. */
 	struct vmm_vdev_spec *vdevs;
 	unsigned nvdevs;
@@ -61,6 +68,9 @@ int vmm_config__load_string(struct vmm_config *cfg, const char *json, const char
  * exit status VMM_EXIT_USAGE.
  */
 int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_err_t *err);
+/* Parses a --cpu-profile / "cpu_profile" value: full or paravirt. */
+int vmm_config__parse_cpu_profile(struct vmm_config *cfg, const char *value, const char *what,
+				  cella_err_t *err);
 /* Parses a --console / "console" value: stdio, none or file:PATH. */
 int vmm_config__parse_console(struct vmm_config *cfg, const char *value, const char *what, cella_err_t *err);
 /* Checks that the merged configuration can run (kernel given, ranges). */

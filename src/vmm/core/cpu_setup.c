@@ -27,8 +27,9 @@ static int setup_cpuid(struct vmm *vm, struct vmm_vcpu *vcpu, cella_err_t *err)
 {
 	_cleanup_free_ struct kvm_cpuid2 *cpuid = NULL;
 
-	/* paravirt=true: the KVM leaves let a guest find kvmclock and PV EOI. */
-	if (vmm_platform__cpuid(vm->kvm_fd, vcpu->index, vm->cfg->cpus, true, &cpuid, err) < 0)
+	/* --cpu-profile paravirt: the KVM leaves let a guest find kvmclock and PV EOI; full hides them. */
+	if (vmm_platform__cpuid(vm->kvm_fd, vcpu->index, vm->cfg->cpus,
+				vm->cfg->cpu_profile == VMM_CPU_PROFILE_PARAVIRT, &cpuid, err) < 0)
 		return -1;
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		return cella_error_sys(err, "KVM_SET_CPUID2");

@@ -57,7 +57,8 @@ int vmm_vcpu__create(struct vmm *vm, struct vmm_vcpu *vcpu, unsigned index, cell
 	if (vmm_cpu_setup__vcpu(vm, vcpu, err) < 0)
 		return -1;
 	/* The same table cpu_setup gave KVM (vmm_platform__cpuid is deterministic for a host). */
-	return vmm_platform__cpuid(vm->kvm_fd, index, vm->cfg->cpus, true, &vcpu->cpuid, err);
+	return vmm_platform__cpuid(vm->kvm_fd, index, vm->cfg->cpus,
+				   vm->cfg->cpu_profile == VMM_CPU_PROFILE_PARAVIRT, &vcpu->cpuid, err);
 }
 
 int vmm_vcpu__set_waiting_for_sipi(struct vmm_vcpu *vcpu, cella_err_t *err)

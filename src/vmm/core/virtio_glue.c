@@ -43,6 +43,7 @@ static int create_one(struct vmm *vm, struct vmm_virtio *v, const struct vmm_vde
 		return cella_error_wrap(err, "%s", s->what);
 	/* The line the guest reads (MP table / _PRT are expected to say the same). */
 	pdev->cfg[PCI_INTERRUPT_LINE] = (uint8_t)irq->irq;
+	vmm_virtio_notify__attach(&v->notify[i], vm, dev);
 	if (vmm_evloop__add(&vm->evloop, vdev_fd(dev), EPOLLIN, on_ready, dev, err) < 0)
 		return cella_error_wrap(err, "%s", s->what);
 	return 0;
@@ -73,8 +74,10 @@ void vmm_virtio__destroy(struct vmm *vm)
 	struct vmm_virtio *v = vm->virtio;
 
 	if (v) {
-		for (unsigned i = v->n; i-- > 0;)
+		for (unsigned i = v->n; i-- > 0;) {
+			vmm_virtio_notify__detach(&v->notify[i]);
 			vdev_destroy(v->dev[i]);
+		}
 		free(v);
 		vm->virtio = NULL;
 	}

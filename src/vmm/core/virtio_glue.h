@@ -7,12 +7,14 @@
  * configuration: created on the main thread before any seccomp filter (files
  * opened, sockets bound, worker threads started), registered on the bus from
  * slot 1 on, each one fd on the device event loop. Guest notify writes reach a
- * device's kick eventfd through the MMIO exit (virtio_pci__bar_io), so queue
- * work always runs on the device thread.
+ * device's kick eventfd through a KVM ioeventfd (virtio_notify.c) or, where
+ * KVM did not catch them, the MMIO exit (virtio_pci__bar_io), so queue work
+ * always runs on the device thread.
  */
 #include <cella/error.h>
 
 #include "core/pci_glue.h"
+#include "core/virtio_notify.h"
 
 struct vmm;
 struct vdev;
@@ -23,6 +25,7 @@ struct vmm_virtio {
 	unsigned n;
 	struct vdev *dev[VMM_VIRTIO_MAX_DEVICES];
 	struct vmm_pci_irq irq[VMM_VIRTIO_MAX_DEVICES];
+	struct vmm_virtio_notify notify[VMM_VIRTIO_MAX_DEVICES];
 };
 
 /*

@@ -180,7 +180,9 @@ void vmm__ctl_serve(struct vmm *vm, bool closing);
 /*
  * The pieces of vmm__create, for vmm__restore: the shell (KVM VM, irqchip,
  * PIT, buses, event loop, console; no RAM), then — once RAM is there — the
- * devices and the vCPUs (CPUID and boot MSRs set, registers not).
+ * devices and the vCPUs (CPUID and boot MSRs set, registers not). The irqchip
+ * and PIT are created by vmm__create_vcpus(), after RAM is registered: see
+ * create_irqchip() in vm.c for why.
  */
 int vmm__create_shell(const struct vmm_config *cfg, struct vmm **out, cella_err_t *err);
 int vmm__create_vcpus(struct vmm *vm, cella_err_t *err);

@@ -7,24 +7,29 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "platform/platform.h"
 
-#define CPUID_LEAF_FEATURES	1
-#define CPUID_LEAF_CACHE	4
-#define CPUID_LEAF_PMU		0xA
-#define CPUID_LEAF_TOPOLOGY	0xB
-#define CPUID_LEAF_TOPOLOGY_V2	0x1F
-#define CPUID_LEAF_HV_BASE	0x40000000U
-#define CPUID_LEAF_HV_FEATURES	0x40000001U
-#define CPUID_LEAF_HV_LAST	0x400000FFU
-#define CPUID_1_EDX_HTT		(1U << 28)
-#define CPUID_1_ECX_HYPERVISOR	(1U << 31)
-#define CPUID_TOPO_LEVEL_SMT	1
-#define CPUID_TOPO_LEVEL_CORE	2
-#define CPUID_SUPPORTED_INITIAL 256 /* KVM_MAX_CPUID_ENTRIES today */
-#define CPUID_EXTRA_ENTRIES	8   /* room for the topology and hypervisor leaves we may add */
+#define CPUID_LEAF_FEATURES    1
+#define CPUID_LEAF_CACHE       4
+#define CPUID_LEAF_PMU	       0xA
+#define CPUID_LEAF_TOPOLOGY    0xB
+#define CPUID_LEAF_TOPOLOGY_V2 0x1F
+#define CPUID_LEAF_HV_BASE     0x40000000U
+#define CPUID_LEAF_HV_FEATURES 0x40000001U
+#define CPUID_LEAF_HV_LAST     0x400000FFU
+/* KVM_FEATURE_* bits of leaf 0x40000001 EAX (Linux's asm/kvm_para.h) that need a hypercall. */
+#define CPUID_KVM_FEATURE_PV_UNHALT	 (1U << 7)
+#define CPUID_KVM_FEATURE_PV_SEND_IPI	 (1U << 11)
+#define CPUID_KVM_FEATURE_PV_SCHED_YIELD (1U << 13)
+#define CPUID_1_EDX_HTT			 (1U << 28)
+#define CPUID_1_ECX_HYPERVISOR		 (1U << 31)
+#define CPUID_TOPO_LEVEL_SMT		 1
+#define CPUID_TOPO_LEVEL_CORE		 2
+#define CPUID_SUPPORTED_INITIAL		 256 /* KVM_MAX_CPUID_ENTRIES today */
+#define CPUID_EXTRA_ENTRIES		 8   /* room for the topology and hypervisor leaves we may add */
 
 static unsigned cpuid__order(unsigned n)
 {
@@ -192,6 +197,21 @@ int vmm_platform__cpuid_edit(struct kvm_cpuid2 *cpuid, unsigned capacity, unsign
 	return cpuid__set_hypervisor(cpuid, capacity, paravirt, err);
 }
 
+void vmm_platform__cpuid_hide_hypercalls(struct kvm_cpuid2 *cpuid)
+{
+	struct kvm_cpuid_entry2 *features = cpuid__find(cpuid, CPUID_LEAF_HV_FEATURES, 0);
+
+	if (features)
+		features->eax &= ~(CPUID_KVM_FEATURE_PV_UNHALT | CPUID_KVM_FEATURE_PV_SEND_IPI |
+				   CPUID_KVM_FEATURE_PV_SCHED_YIELD);
+}
+
+bool vmm_platform__host_hypercalls_hang(void)
+{
+	/* kvm_pvm: see /work/shared/design/kvm-host-notes.md, "Telling the two kinds of host apart". */
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 int vmm_platform__cpuid(int kvm_fd, unsigned vcpu_index, unsigned ncpus, bool paravirt,
 			struct kvm_cpuid2 **out, cella_err_t *err)
 {
@@ -218,6 +238,16 @@ int vmm_platform__cpuid(int kvm_fd, unsigned vcpu_index, unsigned ncpus, bool pa
 			free(c);
 			return -1;
 		}
+		/*
+		 * On kvm_pvm a guest's vmcall never returns (kvm-host-notes.md,
+		 * "Instructions that fail at CPL0"), and these three features are
+		 * used through hypercalls (KVM_HC_KICK_CPU, KVM_HC_SEND_IPI,
+		 * KVM_HC_SCHED_YIELD): offered, a Linux guest hangs on its first
+		 * kick unless booted with nopv. Hidden, it falls back to IPIs and
+		 * spinning; kvmclock, PV EOI and steal time need no hypercall.
+		 */
+		if (paravirt && vmm_platform__host_hypercalls_hang())
+			vmm_platform__cpuid_hide_hypercalls(c);
 		*out = c;
 		return 0;
 	}

@@ -54,5 +54,13 @@ int vmm_platform__cpuid(int kvm_fd, unsigned vcpu_index, unsigned ncpus, bool pa
  */
 int vmm_platform__cpuid_edit(struct kvm_cpuid2 *cpuid, unsigned capacity, unsigned vcpu_index, unsigned ncpus,
 			     bool paravirt, cella_err_t *err);
+/*
+ * Clears the KVM PV features that work through hypercalls (PV unhalt, PV
+ * send-IPI, PV sched-yield) from leaf 0x40000001, for hosts whose vmcall
+ * never returns. vmm_platform__cpuid() does it when
+ * vmm_platform__host_hypercalls_hang() (the kvm_pvm module is loaded).
+ */
+void vmm_platform__cpuid_hide_hypercalls(struct kvm_cpuid2 *cpuid);
+bool vmm_platform__host_hypercalls_hang(void);
 
 #endif
