@@ -324,11 +324,6 @@ case_application() {
 	stop_daemon
 }
 
-case_exec() {
-	echo "exec into instances is not implemented yet (cellad round 1)"
-	exit 77
-}
-
 case_survives_kill9() {
 	need_containers
 	trap cleanup_daemon EXIT
@@ -471,7 +466,6 @@ check "image import from a tarball: progress, fingerprint, alias, duplicates and
 check "image import from a directory" case_image_directory
 check "container from the default image: limits, list, metrics, pause/resume, stop/restart, delete" case_container_lifecycle
 check "application container: the command runs as pid 1, its end stops the instance" case_application
-check "exec into an instance" case_exec
 check "kill -9 cellad: the container runs on and is re-attached as Running" case_survives_kill9
 check "a container killed behind cellad's back is marked Stopped (live and at start-up)" case_vanished
 check "bad requests: 400 naming the field, 404, 405, a vm without an image" case_bad_requests

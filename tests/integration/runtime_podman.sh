@@ -246,7 +246,8 @@ case_update() {
 case_oom_kill() {
 	need_setup
 	local rc out
-	out=$(podman_ run --rm "${RUN_OPTS[@]}" --memory 16m --memory-swap 16m "$IMAGE" \
+	# conmon writes a file named "oom" into its working directory on an OOM kill: keep it in $TEST_TMP.
+	out=$(cd "$TEST_TMP" && podman_ run --rm "${RUN_OPTS[@]}" --memory 16m --memory-swap 16m "$IMAGE" \
 		sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' 2>&1)
 	rc=$?
 	[ $rc -eq 137 ] || fail "exit $rc, expected 137 (OOM kill): $out"
