@@ -1,4 +1,4 @@
-# Helpers shared by the daemon_*.sh round-2 tests (sourced after lib.bash): a private cellad, curl on its socket.
+# Helpers shared by the daemon_*.sh tests (sourced after lib.bash): a private cellad, curl on its socket.
 
 CELLAD="$CELLA_BUILD/src/daemon/cellad"
 RT="$CELLA_BUILD/src/runtime/cli/cella-runtime"
