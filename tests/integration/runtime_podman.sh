@@ -6,6 +6,7 @@
 #   CELLA_RUNTIME=/path/to/runtime bash tests/integration/runtime_podman.sh
 # runs the same cases against another runtime (e.g. runc) to check the test itself.
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/runtime_calls.bash"
 
 RUNTIME=${CELLA_RUNTIME:-$CELLA_BUILD/src/runtime/cli/cella-runtime}
 # Clients get a wrapper (same basename) that logs each call, so a case can
@@ -32,19 +33,7 @@ prerequisites() {
 	[ -x "$RUNTIME" ] || { echo "cella-runtime not built ($RUNTIME)"; return; }
 }
 why_not=$(prerequisites)
-if [ -z "$why_not" ]; then
-	mkdir -p "$TEST_TMP/bin"
-	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$RUNTIME_LOG" "$RUNTIME" >"$TEST_TMP/bin/cella-runtime"
-	chmod +x "$TEST_TMP/bin/cella-runtime"
-	RUNTIME_REAL=$RUNTIME
-	RUNTIME=$TEST_TMP/bin/cella-runtime
-fi
-
-# Fails unless the runtime under test was called with COMMAND.
-expect_runtime_called() {
-	grep -Eq "(^| )$1( |$)" "$RUNTIME_LOG" 2>/dev/null ||
-		fail "the runtime under test ($RUNTIME_REAL) was never called with '$1'"
-}
+[ -z "$why_not" ] && wrap_runtime_with_call_log
 image_ready=0
 
 need_setup() {
