@@ -249,12 +249,14 @@ case_oom_kill() {
 case_interactive_tty() {
 	need_setup
 	# shellcheck disable=SC2064
-	trap "podman_ rm -f -t 0 it >/dev/null 2>&1" EXIT
+	trap "podman_ rm -f -t 0 it it-run >/dev/null 2>&1" EXIT
 	need_cmd script
 	local out rc cmd
-	cmd="timeout 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
+	# --foreground: a plain timeout makes its own process group, which is then not the terminal's
+	# foreground group, and podman's raw-mode tcsetattr gets SIGTTOU (a stop, or a retry loop).
+	cmd="timeout --foreground 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
 	cmd+=" --tmpdir $PODMAN_DIR/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
-	cmd+=" run -it --rm ${RUN_OPTS[*]} $IMAGE sh -c '[ -t 0 ] && [ -t 1 ] && echo both-tty; read line; echo got-\$line; exit 4'"
+	cmd+=" run -it --rm --name it-run ${RUN_OPTS[*]} $IMAGE sh -c '[ -t 0 ] && [ -t 1 ] && echo both-tty; read line; echo got-\$line; exit 4'"
 	out=$(printf 'abc\n' | setsid timeout 90 script -qec "$cmd" /dev/null 2>&1)
 	rc=$?
 	out=${out//$'\r'/}
@@ -263,7 +265,7 @@ case_interactive_tty() {
 	grep -qx got-abc <<<"$out" || fail "input did not reach the container: '$out'"
 	# exec -it into a running container
 	podman_ run -d --name it "${RUN_OPTS[@]}" "$IMAGE" sleep 600 >/dev/null || fail "run -d failed"
-	cmd="timeout 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
+	cmd="timeout --foreground 60 podman --runtime $RUNTIME --root $PODMAN_DIR/storage --runroot $PODMAN_DIR/run"
 	cmd+=" --tmpdir $PODMAN_DIR/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
 	cmd+=" exec -it it sh -c '[ -t 0 ] && tty; read line; echo exec-got-\$line; exit 6'"
 	out=$(printf 'xyz\n' | setsid timeout 90 script -qec "$cmd" /dev/null 2>&1)
