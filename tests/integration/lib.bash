@@ -18,12 +18,52 @@ skip() {
 	echo "ok $_tap_n - $1 # SKIP $2"
 }
 
+# A case that hangs must not take the suite (or CI) with it: each case runs under a
+# watchdog, CELLA_CASE_TIMEOUT seconds (a suite may raise it before a long case).
+CELLA_CASE_TIMEOUT=${CELLA_CASE_TIMEOUT:-300}
+
+# Kills a process and all its descendants, children first found, then the tree.
+_kill_tree() {
+	local pid=$1 sig=$2 child
+	for child in $(pgrep -P "$pid" 2>/dev/null); do
+		_kill_tree "$child" "$sig"
+	done
+	kill "-$sig" "$pid" 2>/dev/null
+}
+
 check() {
-	local name=$1 out rc
+	local name=$1 out rc case_pid watchdog outfile="$TEST_TMP/.case-output" flag="$TEST_TMP/.case-timeout"
 	shift
 	_tap_n=$((_tap_n + 1))
-	out=$( ("$@") 2>&1)
+	rm -f "$flag"
+	# The output goes to a file, not a pipe: a process the case left behind holding the
+	# pipe would otherwise keep the harness waiting for EOF.
+	("$@") >"$outfile" 2>&1 </dev/null &
+	case_pid=$!
+	(
+		trap 'kill $sleeper 2>/dev/null; exit 0' TERM
+		sleep "$CELLA_CASE_TIMEOUT" &
+		sleeper=$!
+		wait $sleeper
+		echo >"$flag"
+		_kill_tree "$case_pid" TERM
+		sleep 5 &
+		sleeper=$!
+		wait $sleeper
+		_kill_tree "$case_pid" KILL
+	) >/dev/null 2>&1 &
+	watchdog=$!
+	wait $case_pid
 	rc=$?
+	kill $watchdog 2>/dev/null
+	wait $watchdog 2>/dev/null
+	out=$(cat "$outfile")
+	rm -f "$outfile"
+	if [ -e "$flag" ]; then
+		rm -f "$flag"
+		rc=124
+		out+=$'\n'"FAILED: the case did not finish within $CELLA_CASE_TIMEOUT s (CELLA_CASE_TIMEOUT) and was killed"
+	fi
 	if [ $rc -eq 0 ]; then
 		echo "ok $_tap_n - $name"
 	elif [ $rc -eq 77 ]; then

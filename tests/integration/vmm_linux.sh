@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.bash"
 
 VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
 BOOT_TIMEOUT=300
+# The first run on a machine builds the kernel (minutes on a slow 2-core machine) inside the case.
+CELLA_CASE_TIMEOUT=1500
 
 # docs/linux-lane.md explains each one. clearcpuid: popcnt, erms, smap, fsrm.
 # nopv: KVM's PV IPIs, sched-yield and spinlock kicks are hypercalls, which hang
