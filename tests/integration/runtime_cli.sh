@@ -336,6 +336,43 @@ c['process']['args'] = ['sleep', '600']
 	no_trace_of "$id"
 }
 
+# The hooks the init runs in the container fail cleanly too: a failing createContainer hook fails
+# create; a failing startContainer hook keeps the user process from running (runtime-spec: stop the
+# container) and `run` reports it. Nothing is left: state, cgroup, process, or a mount of the bundle.
+# A failing poststart hook only warns.
+case_container_hook_failures() {
+	need_runtime
+	local id=$PFX-hookc b out rc mounts
+	trap "cleanup_ids $id" EXIT
+	mounts=$(grep -c "$TEST_TMP" /proc/self/mountinfo)
+	b=$(new_bundle hookc 'c["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo cc-broke >&2; exit 4"]}]}') ||
+		fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/err" && fail "create with a failing createContainer hook succeeded"
+	grep -q "hooks.createContainer\[0\].*status 4.*cc-broke" "$TEST_TMP/err" || fail "hook error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$id"
+	! pgrep -f -- "$id" >/dev/null || fail "processes of $id left: $(pgrep -af -- "$id")"
+	b=$(new_bundle hooks-sc 'c["hooks"] = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo sc-broke >&2; exit 5"]}]}
+c["process"]["args"] = ["sh", "-c", "echo user-process-ran"]') || fail "bundle"
+	out=$(rt run --bundle "$b" "$id" </dev/null 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] || fail "run with a failing startContainer hook exited 0: $out"
+	echo "$out" | grep -q "hooks.startContainer\[0\].*status 5.*sc-broke" || fail "hook error: $out"
+	echo "$out" | grep -q user-process-ran && fail "the user process ran after its startContainer hook failed"
+	no_trace_of "$id"
+	! pgrep -f -- "$id" >/dev/null || fail "processes of $id left: $(pgrep -af -- "$id")"
+	[ "$(grep -c "$TEST_TMP" /proc/self/mountinfo)" = "$mounts" ] ||
+		fail "mounts of the bundle left on the host: $(grep "$TEST_TMP" /proc/self/mountinfo)"
+	# a failing poststart hook is only a warning (runtime-spec): start succeeds, the container runs on
+	b=$(new_bundle hooks-ps 'c["hooks"] = {"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 6"]}]}
+c["process"]["args"] = ["sleep", "600"]') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null || fail "create failed"
+	rt start "$id" 2>"$TEST_TMP/err" || fail "start failed on a failing poststart hook: $(cat "$TEST_TMP/err")"
+	grep -q "warning: hooks.poststart\[0\].*status 6" "$TEST_TMP/err" || fail "no warning: $(cat "$TEST_TMP/err")"
+	[ "$(status_of "$id")" = running ] || fail "status after a failing poststart hook: $(status_of "$id")"
+	rt delete --force "$id" || fail "delete failed"
+	no_trace_of "$id"
+}
+
 case_sysctl_seccomp_caps() {
 	need_runtime
 	local id=$PFX-sys b out
@@ -381,6 +418,80 @@ c['process']['args'] = ['readlink', '/proc/self/ns/net']") || fail "bundle"
 	out=$(rt run --bundle "$b" "$bid" </dev/null 2>&1) || fail "run b failed: $out"
 	[ "$out" = "$(readlink /proc/$pid/ns/net)" ] || fail "joined $out, container a has $(readlink /proc/$pid/ns/net)"
 	[ "$out" != "$(readlink /proc/self/ns/net)" ] || fail "b is in the host network namespace"
+}
+
+# Joining a user namespace by path with new pid/mount/uts/ipc namespaces (as a pod shares one user
+# namespace): the new namespaces must belong to the joined user namespace, or the container's root
+# could not mount /proc of its own pid namespace. The holder is a container with its own user and
+# network namespaces; the second container joins both and `exec` enters it.
+case_join_userns_by_path() {
+	need_runtime
+	[ -e /proc/self/ns/user ] || { echo "no user namespaces"; exit 77; }
+	local a=$PFX-usra bid=$PFX-usrb b pid bpid out rc
+	trap "cleanup_ids $bid $a" EXIT
+	# the containers' root cannot create mount points in the host root's rootfs
+	mkdir -p "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" || fail "mount points"
+	b=$(new_bundle usra 'c["linux"]["namespaces"].append({"type": "user"}); c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]; c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]; c["process"]["args"] = ["sleep", "600"]') ||
+		fail "bundle"
+	rt run --detach --pid-file "$TEST_TMP/usra.pid" --bundle "$b" "$a" </dev/null || fail "run of the holder failed"
+	pid=$(cat "$TEST_TMP/usra.pid")
+	b=$(new_bundle usrb "
+for ns in c['linux']['namespaces']:
+    if ns['type'] == 'network':
+        ns['path'] = '/proc/$pid/ns/net'
+c['linux']['namespaces'].append({'type': 'user', 'path': '/proc/$pid/ns/user'})
+c['hostname'] = 'joiner'
+c['hooks'] = {'prestart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $TEST_TMP/usrb-hook.json']}]}
+c['process']['args'] = ['sh', '-c', 'echo pid=\$\$ \$(hostname) \$(id -u); readlink /proc/self/ns/user; readlink /proc/self/ns/net; sleep 600']") ||
+		fail "bundle"
+	# the container inherits create's stdio
+	rt create --pid-file "$TEST_TMP/usrb.pid" --bundle "$b" "$bid" </dev/null >"$TEST_TMP/usrb.out" 2>"$TEST_TMP/err" ||
+		fail "create joining the user namespace by path: $(cat "$TEST_TMP/err")"
+	bpid=$(cat "$TEST_TMP/usrb.pid")
+	[ "$(rt ps --format json "$bid")" = "[$bpid]" ] || fail "ps: $(rt ps --format json "$bid"), the init is $bpid"
+	[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' "$TEST_TMP/usrb-hook.json")" = "$bpid" ] ||
+		fail "prestart hook's state names another pid than the init $bpid: $(cat "$TEST_TMP/usrb-hook.json")"
+	rt start "$bid" || fail "start failed"
+	out=$(rt exec "$bid" sh -c 'hostname; readlink /proc/self/ns/pid; cat /proc/self/uid_map' </dev/null 2>&1) ||
+		fail "exec into the joiner failed: $out"
+	[ "$(echo "$out" | sed -n 1,2p | tr '\n' ' ')" = "joiner $(readlink /proc/$bpid/ns/pid) " ] ||
+		fail "exec is not in the joiner's uts and pid namespaces: $out"
+	echo "$out" | sed -n 3p | grep -Eq '^ *0 +100000 +65536$' || fail "exec's uid_map: $out"
+	for _ in $(seq 1 200); do [ "$(wc -l <"$TEST_TMP/usrb.out")" -ge 3 ] && break; sleep 0.05; done
+	out=$(cat "$TEST_TMP/usrb.out")
+	[ "$(echo "$out" | sed -n 1p)" = "pid=1 joiner 0" ] || fail "joiner: $out"
+	[ "$(echo "$out" | sed -n 2p)" = "$(readlink /proc/$pid/ns/user)" ] || fail "user namespace not joined: $out"
+	[ "$(echo "$out" | sed -n 3p)" = "$(readlink /proc/$pid/ns/net)" ] || fail "network namespace not joined: $out"
+	rt delete --force "$bid" || fail "delete failed"
+	no_trace_of "$bid"
+	# the uts and ipc namespaces joined too, new pid, mount and network ones; `run` reaps the init
+	b=$(new_bundle usrc "
+c['linux']['namespaces'] = [{'type': 'pid'}, {'type': 'mount'}, {'type': 'network'},
+    {'type': 'user', 'path': '/proc/$pid/ns/user'}, {'type': 'uts', 'path': '/proc/$pid/ns/uts'},
+    {'type': 'ipc', 'path': '/proc/$pid/ns/ipc'}]
+c['process']['args'] = ['sh', '-c', 'echo \$\$ \$(readlink /proc/self/ns/ipc) \$(ls /sys/class/net); exit 3']") ||
+		fail "bundle"
+	out=$(rt run --bundle "$b" "$bid" </dev/null 2>&1)
+	rc=$?
+	[ $rc -eq 3 ] || fail "run joining user, uts and ipc namespaces: exit $rc, expected 3: $out"
+	[ "$out" = "1 $(readlink /proc/$pid/ns/ipc) lo" ] || fail "joined uts/ipc with new pid/net namespaces: $out"
+	no_trace_of "$bid"
+	# a failure after the init was forked into its pid namespace leaves nothing
+	b=$(new_bundle usrd "
+c['linux']['namespaces'].append({'type': 'user', 'path': '/proc/$pid/ns/user'})
+c['process']['args'] = ['/nonexistent']") || fail "bundle"
+	rt create --bundle "$b" "$bid" </dev/null 2>"$TEST_TMP/err" && fail "create of a missing binary succeeded"
+	grep -q nonexistent "$TEST_TMP/err" || fail "error: $(cat "$TEST_TMP/err")"
+	no_trace_of "$bid"
+	# no process is left in the holder's user namespace but the holder's own (zombies of the containers
+	# deleted above wait for the host's init to reap them)
+	local p left=
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/user" 2>/dev/null)" = "$(readlink /proc/$pid/ns/user)" ] &&
+			[ "${p#/proc/}" != "$pid" ] && ! grep -q "^State:.*zombie" "$p/status" 2>/dev/null &&
+			left+=" ${p#/proc/}"
+	done
+	[ -z "$left" ] || fail "processes left in the joined user namespace:$left"
 }
 
 case_time_namespace() {
@@ -432,6 +543,77 @@ case_terminal() {
 	no_trace_of "$id"
 }
 
+# The init enters its cgroup at the end of its set-up, right before it reports ready (docs/runtime.md,
+# "Memory floor"); the cases that need it earlier still end up in the cgroup, and a created
+# container's init is already there for ps.
+case_cgroup_join() {
+	need_runtime
+	local id=$PFX-cgj b pid out d n=0 mnt
+	trap "cleanup_ids $id" EXIT
+	# a process user other than root: the init joins after taking it (the host's root opened `tasks`)
+	b=$(new_bundle cgj 'c["process"]["args"] = ["sleep", "600"]; c["process"]["user"] = {"uid": 1000, "gid": 1000}') ||
+		fail "bundle"
+	rt create --pid-file "$TEST_TMP/cgj.pid" --bundle "$b" "$id" </dev/null || fail "create failed"
+	pid=$(cat "$TEST_TMP/cgj.pid")
+	for d in /sys/fs/cgroup/*/cella/"$id" /sys/fs/cgroup/cella/"$id"; do
+		[ -f "$d/cgroup.procs" ] || continue
+		grep -qx "$pid" "$d/cgroup.procs" || fail "created: init $pid is not in $d"
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ] || fail "no cgroup directory of $id found"
+	[ "$(rt ps --format json "$id")" = "[$pid]" ] || fail "ps of a created container: $(rt ps --format json "$id")"
+	rt start "$id" || fail "start failed"
+	[ "$(rt exec --user 1000:1000 "$id" sh -c 'grep -c ":/cella/'"$id"'$" /proc/self/cgroup' </dev/null)" = $n ] ||
+		fail "exec process not in the container's cgroup: $(rt exec "$id" cat /proc/self/cgroup </dev/null)"
+	rt delete --force "$id" || fail "delete failed"
+	# a new cgroup namespace, without and with a cgroup mount (then joined before the mounts): it is rooted
+	# at the container's cgroup, for a process user other than root too
+	for mnt in no yes; do
+		b=$(new_bundle "cgj-ns-$mnt" "
+c['linux']['namespaces'].append({'type': 'cgroup'})
+c['mounts'] = [m for m in c['mounts'] if m['type'] != 'cgroup' or '$mnt' == 'yes']
+c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['args'] = ['sh', '-c', 'grep -c \"::*[a-z_,=]*:/\$\" /proc/self/cgroup; grep -vc \"::*[a-z_,=]*:/\$\" /proc/self/cgroup; exit 0']
+") || fail "bundle"
+		out=$(rt run --bundle "$b" "$id" </dev/null 2>&1) || fail "run with a cgroup namespace (cgroup mount: $mnt): $out"
+		[ "$(echo "$out" | sed -n 2p)" = 0 ] && [ "$(echo "$out" | sed -n 1p)" -gt 0 ] ||
+			fail "cgroup namespace (cgroup mount: $mnt) not rooted at the container's cgroup: $out"
+	done
+	# a createContainer hook runs in the container's cgroup
+	b=$(new_bundle cgj-hook "c['hooks'] = {'createContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat /proc/self/cgroup > $TEST_TMP/cgj-hook.out']}]}") ||
+		fail "bundle"
+	rt run --bundle "$b" "$id" </dev/null || fail "run with a createContainer hook failed"
+	[ "$(grep -c ":/cella/$id\$" "$TEST_TMP/cgj-hook.out")" = $n ] ||
+		fail "createContainer hook not in the container's cgroup: $(cat "$TEST_TMP/cgj-hook.out")"
+	no_trace_of "$id"
+}
+
+# What the runtime builds for the container (namespaces, mounts, /dev, credentials) is not charged to
+# the container's memory cgroup: with a 192 KiB limit the created container has used almost nothing, and
+# /bin/true then runs without an OOM kill. Before the init joined at the end of its set-up, it was
+# charged ~60 KiB at create (crun ~80 KiB).
+case_memory_setup_not_charged() {
+	need_runtime
+	local id=$PFX-mem b d used
+	[ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] ||
+		{ echo "needs the cgroup v1 memory controller (on cgroup2 the init is born in its cgroup)"; exit 77; }
+	trap "cleanup_ids $id" EXIT
+	b=$(new_bundle mem 'c["linux"]["resources"]["memory"] = {"limit": 196608}') || fail "bundle"
+	rt create --bundle "$b" "$id" </dev/null 2>"$TEST_TMP/mem.err" || fail "create with a 192 KiB limit failed: $(cat "$TEST_TMP/mem.err")"
+	d=/sys/fs/cgroup/memory/cella/$id
+	used=$(cat "$d/memory.max_usage_in_bytes") || fail "no $d"
+	[ "$used" -le 32768 ] || fail "the runtime's set-up was charged to the container: $used bytes at create"
+	# busybox in the page cache (charged to us): this host's proactive reclaim evicts cold pages, and the
+	# container would otherwise be charged for reading them in again
+	cat "$ROOTFS/bin/busybox" >/dev/null
+	rt start "$id" || fail "start failed"
+	wait_status "$id" stopped
+	grep -qx "oom_kill 0" "$d/memory.oom_control" || fail "OOM kill under 192 KiB: $(cat "$d/memory.oom_control")"
+	[ ! -s "$TEST_TMP/mem.err" ] || fail "the init failed: $(cat "$TEST_TMP/mem.err")"
+	rt delete "$id" || fail "delete failed"
+	no_trace_of "$id"
+}
+
 check "create/start/state/kill/delete lifecycle" case_lifecycle
 check "run in the foreground returns the exit status (128+signal when killed)" case_run_exit_code
 check "run --detach + exec: status, --env, --cwd, --user, pid namespace, --process, --detach" case_exec
@@ -449,8 +631,12 @@ check "--log-format json writes JSON lines" case_log_json
 check "--systemd-cgroup is refused" case_systemd_cgroup_refused
 check "version, help, features, spec, unknown command" case_cli_misc
 check "hooks run in order with the state on stdin; a failing hook fails create" case_hooks_order
+check "hook failures in the container: createContainer fails create, startContainer stops it, poststart warns" case_container_hook_failures
 check "sysctl, seccomp and capabilities applied; host sysctl refused" case_sysctl_seccomp_caps
 check "joining a network namespace by path" case_join_netns_by_path
+check "joining a user namespace by path with new pid, mount, uts and ipc namespaces" case_join_userns_by_path
 check "time namespace with a boottime offset" case_time_namespace
 check "terminal: pty master over --console-socket" case_terminal
+check "the init joins its cgroup last: created init in it, cgroup namespace, hook, exec, non-root user" case_cgroup_join
+check "memory: the runtime's set-up is not charged to the container (192 KiB limit)" case_memory_setup_not_charged
 done_testing

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "core/create_internal.h"
 
 /* Every v1 controller the cgroup module may have placed the container in. */
 static const char *const v1_controllers[] = {
@@ -36,6 +37,28 @@ static void by_parent(struct cella_cgroup_join *j)
 	j->by_parent = true;
 }
 
+/* euid 0 in the initial user namespace, the one whose uid_map is the identity of every id. */
+static bool host_root(void)
+{
+	char text[128];
+	unsigned inside, outside, count;
+	int fd, consumed = 0;
+	ssize_t n;
+
+	if (geteuid() != 0)
+		return false;
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return sscanf(text, " %u %u %u %n", &inside, &outside, &count, &consumed) == 3 &&
+	       text[consumed] == '\0' && inside == 0 && outside == 0 && count == 4294967295U;
+}
+
 void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_join *j)
 {
 	const char *unified = cella_cgroup_get_unified_dir(cg);
@@ -43,6 +66,7 @@ void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_j
 	j->n_tasks = 0;
 	j->unified_fd = -1;
 	j->by_parent = false;
+	j->opened_by_host_root = host_root();
 	for (size_t c = 0; c < sizeof(v1_controllers) / sizeof(v1_controllers[0]); c++) {
 		const char *dir = cella_cgroup_get_v1_dir(cg, v1_controllers[c]);
 		char path[4096];
@@ -70,6 +94,20 @@ void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_j
 		if (j->unified_fd < 0)
 			by_parent(j);
 	}
+}
+
+pid_t cella_cgroup_join_clone(struct cella_cgroup_join *j, int flags)
+{
+	if (j->unified_fd >= 0) {
+		pid_t pid = cella_clone_into_cgroup(flags, j->unified_fd);
+
+		if (pid >= 0)
+			return pid;
+		/* Old kernel, or a cgroup the kernel will not clone into: the parent moves the child, which
+		 * (a copy of this memory) knows it has to wait for that. */
+		j->by_parent = true;
+	}
+	return cella_clone_process(flags);
 }
 
 int cella_cgroup_join_self(struct cella_cgroup_join *j, cella_err_t *err)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,7 +26,6 @@
 
 #include "cgroup/cgroup.h"
 #include "core/cgroup_join.h"
-#include "core/create_internal.h"
 #include "core/init.h"
 #include "core/spec.h"
 #include "core/state.h"
@@ -195,15 +195,19 @@ static int clone_flags_for(struct cella_spec *spec, struct cella_init_ctx *ctx)
 			continue;
 		flags |= cella_ns_clone_flag(t);
 	}
+	/* Its root is the cgroup the child is in when it unshares it: the init does that after joining. */
+	ctx->new_cgroupns = flags & CLONE_NEWCGROUP;
+	flags &= ~CLONE_NEWCGROUP;
 	if (spec->ns[CELLA_NS_USER].path) {
-		/* New namespaces must belong to the joined user namespace: create them after joining it. */
-		ctx->late_unshare_flags = flags & ~CLONE_NEWPID;
-		flags &= CLONE_NEWPID;
+		/* New namespaces must belong to the joined user namespace: create them after joining it. A
+		 * pid namespace made here would belong to ours, and the container's root could not mount
+		 * its /proc; the child unshares it and forks the init into it (init.c, enter_new_pidns). */
+		ctx->late_unshare_flags = flags;
+		flags = 0;
 	} else {
-		ctx->late_unshare_flags = flags & CLONE_NEWCGROUP;
 		/* Owned by the new user namespace all the same: the child is already in it. */
 		ctx->early_unshare_flags = flags & CLONE_NEWNET;
-		flags &= ~(CLONE_NEWCGROUP | CLONE_NEWNET);
+		flags &= ~CLONE_NEWNET;
 	}
 	return flags;
 }
@@ -232,15 +236,7 @@ static void close_join_fds(int fds[])
 /* Clones the init straight into its cgroup2 directory when there is one; v1 hierarchies it joins itself. */
 static int clone_init(struct create_job *job, int flags, cella_err_t *err)
 {
-	if (job->join.unified_fd >= 0) {
-		job->pid = cella_clone_into_cgroup(flags, job->join.unified_fd);
-		if (job->pid >= 0)
-			return 0;
-		/* Old kernel, or a cgroup the kernel will not clone into: the parent moves the child, which
-		 * (a copy of this memory) knows it has to wait for that. */
-		job->join.by_parent = true;
-	}
-	job->pid = cella_clone_process(flags);
+	job->pid = cella_cgroup_join_clone(&job->join, flags);
 	if (job->pid < 0)
 		return cella_error_sys(err, "clone the container init (flags 0x%x)", flags);
 	return 0;
@@ -302,6 +298,23 @@ static int send_fd_to_listener(struct create_job *job, int fd, cella_err_t *err)
 	return cella_seccomp_send_listener_with_metadata(path, fd, state_json, metadata, err);
 }
 
+/* The child we cloned forked the init into the pid namespace it made after joining a user namespace
+ * (init.c, enter_new_pidns), as our child (CLONE_PARENT), and exits: from now on the init is the one we
+ * track, kill on failure and report. Its own first message comes after this one. */
+static int take_forked_init(struct create_job *job, const char *text, cella_err_t *err)
+{
+	char *end = NULL;
+	long pid = strtol(text, &end, 10);
+
+	if (end == text || *end != '\0' || pid <= 0 || pid > INT_MAX || pid == job->pid)
+		return cella_error_make(err, EPROTO, "bad init pid '%s' from the container", text);
+	waitpid(job->pid, NULL, 0);
+	job->pid = (pid_t)pid;
+	job->st->pid = job->pid;
+	job->st->start_time = cella_rt_proc_start_time(job->pid);
+	return 0;
+}
+
 /* Serves the init's requests until it is ready to exec (or fails). */
 static int converse(struct create_job *job, cella_err_t *err)
 {
@@ -318,6 +331,10 @@ static int converse(struct create_job *job, cella_err_t *err)
 			return 0;
 		case CELLA_SYNC_ERROR:
 			return cella_error_make(err, 0, "%s", text);
+		case CELLA_SYNC_PID:
+			if (take_forked_init(job, text, err) < 0)
+				return -1;
+			break;
 		case CELLA_SYNC_HOOKS: {
 			_cleanup_free_ char *state_json =
 				cella_state_hook_json(job->st, CELLA_STATUS_CREATING);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * exec: a new process in a running container. A middle child joins every
- * namespace of the init (user first) after the parent put it in the
- * container's cgroup, then clones the real process with CLONE_PARENT so it is
- * our child (its exit status is ours to report) and is inside the pid
- * namespace (setns on a pid namespace only affects children).
+ * exec: a new process in a running container. A middle child enters the
+ * container's cgroup (by itself, as create's init: see cgroup_join.h), joins
+ * every namespace of the init (user first), then clones the real process with
+ * CLONE_PARENT so it is our child (its exit status is ours to report) and is
+ * inside the pid namespace (setns on a pid namespace only affects children)
+ * and in the cgroup, whose pids.max counts it.
  */
 #include "core/container.h"
 
@@ -26,6 +27,7 @@
 
 #include "cgroup/cgroup.h"
 #include "core/affinity.h"
+#include "core/cgroup_join.h"
 #include "core/create_internal.h"
 #include "core/init.h"
 #include "core/spec.h"
@@ -48,6 +50,7 @@ struct exec_job {
 	struct cella_process process;
 	struct cella_process_security *security;
 	struct cella_affinity affinity;
+	struct cella_cgroup_join join; /* the middle child enters the cgroup itself where it can */
 	int ns_fds[CELLA_NS_COUNT];
 	int sync_fd;
 };
@@ -123,13 +126,17 @@ __attribute__((noreturn)) static void middle_child(struct exec_job *job)
 	pid_t pid;
 	int type;
 
-	if (cella_sync_recv(job->sync_fd, &type, text, sizeof(text), NULL, &err) < 0 || type != CELLA_SYNC_GO)
-		_exit(1);
 	/* Until execve, the container's processes must not ptrace us (our fds, the runtime's memory). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		cella_error_sys(&err, "prctl(PR_SET_DUMPABLE)");
 		cella_sync_fail(job->sync_fd, &err);
 	}
+	/* Into the cgroup as create's init does (cgroup_join.h): no cgroup.procs write, no wait for an
+	 * RCU grace period. Where we cannot, GO says the parent has moved us. */
+	if (cella_cgroup_join_self(&job->join, &err) < 0)
+		cella_sync_fail(job->sync_fd, &err);
+	if (cella_sync_recv(job->sync_fd, &type, text, sizeof(text), NULL, &err) < 0 || type != CELLA_SYNC_GO)
+		_exit(1);
 	/* Now in the container's cgroup (whose cpuset may narrow what is allowed). */
 	if (job->affinity.has_final && cella_affinity_apply(&job->affinity.final, "final", &err) < 0)
 		cella_sync_fail(job->sync_fd, &err);
@@ -249,7 +256,9 @@ static int run_exec(struct exec_job *job, pid_t *pid, cella_err_t *err)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cella_error_sys(err, "socketpair");
-	middle = cella_clone_process(0);
+	if (job->cg)
+		cella_cgroup_join_open(job->cg, &job->join);
+	middle = cella_cgroup_join_clone(&job->join, 0);
 	if (middle < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -260,9 +269,10 @@ static int run_exec(struct exec_job *job, pid_t *pid, cella_err_t *err)
 		job->sync_fd = sv[1];
 		middle_child(job);
 	}
+	cella_cgroup_join_close(&job->join); /* the child has its own copies */
 	close(sv[1]);
 	job->sync_fd = sv[0];
-	if ((job->cg && cella_cgroup_enter(job->cg, middle, err) < 0) ||
+	if ((job->join.by_parent && cella_cgroup_enter(job->cg, middle, err) < 0) ||
 	    cella_sync_send(job->sync_fd, CELLA_SYNC_GO, NULL, -1, err) < 0 || converse(job, pid, err) < 0) {
 		kill(middle, SIGKILL);
 		waitpid(middle, NULL, 0);
@@ -278,7 +288,7 @@ static int run_exec(struct exec_job *job, pid_t *pid, cella_err_t *err)
 
 int cella_container_exec(const struct cella_exec_opts *o, pid_t *pid, cella_err_t *err)
 {
-	struct exec_job job = {.o = o, .sync_fd = -1};
+	struct exec_job job = {.o = o, .sync_fd = -1, .join = {.unified_fd = -1}};
 	pid_t child = -1;
 	int ret;
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <cella/cleanup.h>
 
 #include "core/cgroup_join.h"
+#include "core/create_internal.h"
 #include "core/sync.h"
 #include "core/util.h"
 #include "oci/hooks.h"
@@ -101,6 +103,52 @@ static int become_root_in_userns(cella_err_t *err)
 	return 0;
 }
 
+/*
+ * With a joined user namespace the new pid namespace is unshared here, after the join, so that it
+ * belongs to that user namespace (the container's root must be able to mount its /proc; runc does the
+ * same). unshare(CLONE_NEWPID) only places our children in it: we fork the init, as the runtime's child
+ * (CLONE_PARENT: create tracks it, `run` reaps it), tell the runtime its pid and leave. The init waits
+ * until that message is sent, so that the runtime knows which process to kill on failure before the
+ * init does anything, and dies with the runtime during its set-up (the parent-death signal, which the
+ * kernel also clears when the process user changes; we clear it before READY).
+ */
+static int enter_new_pidns(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	_cleanup_close_ int gate_read = -1, gate_write = -1;
+	pid_t pid, host_pid = 0;
+	int gate[2];
+
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return cella_error_sys(err, "pipe");
+	gate_read = gate[0];
+	gate_write = gate[1];
+	pid = cella_clone_process(CLONE_PARENT);
+	if (pid < 0)
+		return cella_error_sys(err, "fork the init into its pid namespace");
+	if (pid > 0) {
+		char text[16];
+
+		snprintf(text, sizeof(text), "%d", (int)pid);
+		/* The init goes on only with its host pid in hand, i.e. once the runtime has it too. */
+		if (cella_sync_send(ctx->sync_fd, CELLA_SYNC_PID, text, -1, NULL) == 0 &&
+		    write(gate_write, &pid, sizeof(pid)) != sizeof(pid))
+			_exit(1);
+		_exit(0);
+	}
+	close(gate_write);
+	gate_write = -1;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return cella_error_sys(err, "prctl(PR_SET_PDEATHSIG)");
+	/* Short read: the middle child failed to send our pid, or was killed by a failing runtime. (A
+	 * runtime that died before the prctl goes unseen here, getppid() is 0 in a new pid namespace, but
+	 * its socket end is closed: we stop at GO, before any hook runs.) */
+	if (read(gate_read, &host_pid, sizeof(host_pid)) != sizeof(host_pid) || host_pid <= 0)
+		_exit(1);
+	ctx->st->pid = host_pid; /* for the hooks' state; GO carries the middle child's */
+	ctx->forked_into_pidns = true;
+	return 0;
+}
+
 static int join_namespaces(struct cella_init_ctx *ctx, cella_err_t *err)
 {
 	/* The user namespace first: it decides what we may do with the others. */
@@ -123,6 +171,8 @@ static int join_namespaces(struct cella_init_ctx *ctx, cella_err_t *err)
 	}
 	if (ctx->late_unshare_flags && unshare(ctx->late_unshare_flags) < 0)
 		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->late_unshare_flags);
+	if (ctx->late_unshare_flags & CLONE_NEWPID)
+		return enter_new_pidns(ctx, err);
 	return 0;
 }
 
@@ -219,8 +269,45 @@ static int receive_go(struct cella_init_ctx *ctx, cella_err_t *err)
 		return -1;
 	if (type != CELLA_SYNC_GO)
 		return cella_error_make(err, EPROTO, "runtime went away before the container started");
-	ctx->st->pid = atoi(text); /* for the hooks' state */
+	if (!ctx->forked_into_pidns)
+		ctx->st->pid = atoi(text); /* for the hooks' state */
 	return 0;
+}
+
+/*
+ * Into the container's cgroup, then the new cgroup namespace (rooted where we are when we unshare it).
+ * As late as the init can, right before READY: what the runtime builds from config.json (namespaces,
+ * mounts, /dev, pivot, terminal, credentials) is a fixed cost of the runtime, charged to the runtime's
+ * cgroup like the namespaces clone makes (with crun too), and the init's own pages (a copy of the
+ * runtime's) are the runtime's; the container's limits cover the container's processes, from execve.
+ * Not later than READY: from then on `ps`, `kill --all` and `pause` must find the init in the cgroup.
+ * Earlier where something needs it (see init_setup): a cgroup file system mounted in a new cgroup
+ * namespace, createContainer hooks (they run in the container), a parent that moves us (GO first),
+ * the cgroup namespace (CAP_SYS_ADMIN) or `tasks` files not opened by the host's root (our uid) before
+ * the credentials change.
+ */
+static int enter_cgroup(struct cella_init_ctx *ctx, cella_err_t *err)
+{
+	if (!ctx->in_cgroup) {
+		if (ctx->cgroup_join && cella_cgroup_join_self(ctx->cgroup_join, err) < 0)
+			return -1;
+		ctx->in_cgroup = true;
+	}
+	if (ctx->new_cgroupns) {
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			return cella_error_sys(err, "unshare the cgroup namespace");
+		ctx->new_cgroupns = false;
+	}
+	return 0;
+}
+
+/* After the credentials change, unsharing the cgroup namespace may lack CAP_SYS_ADMIN, and a `tasks`
+ * write is only allowed when the host's root opened the file. */
+static bool may_join_after_creds(const struct cella_init_ctx *ctx)
+{
+	return !ctx->new_cgroupns &&
+	       (ctx->in_cgroup || ctx->cgroup_join == NULL || ctx->cgroup_join->n_tasks == 0 ||
+		ctx->cgroup_join->opened_by_host_root);
 }
 
 /* Not dumpable while we hold the runtime's fds and memory: container processes cannot ptrace us or
@@ -240,7 +327,9 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 	/* Only a new user namespace (its maps) or a cgroup the parent has to move us into need the parent
 	 * before we start; otherwise GO is read once the rootfs is ready, when it has long arrived, so that
 	 * the parent and we never wait for each other on the way. */
-	bool go_first = new_userns || (ctx->cgroup_join && ctx->cgroup_join->by_parent);
+	bool moved_by_parent = ctx->cgroup_join && ctx->cgroup_join->by_parent;
+	bool go_first = new_userns || moved_by_parent;
+	bool cgroup_early = moved_by_parent || (ctx->new_cgroupns && cella_rootfs_mounts_cgroup(ctx->rootfs));
 
 	/* At once, unless the parent has yet to write our uid_map: the /proc files of a non-dumpable task
 	 * belong to the host's root, which a rootless parent is not. */
@@ -250,14 +339,18 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 	 * namespaces made by clone (and as crun does), it is the runtime's, not charged to the container. */
 	if (ctx->early_unshare_flags && unshare(ctx->early_unshare_flags) < 0)
 		return cella_error_sys(err, "unshare namespaces (flags 0x%x)", ctx->early_unshare_flags);
-	/* Then into the cgroup, before anything else: all we allocate from here on is the container's. */
-	if (ctx->cgroup_join && cella_cgroup_join_self(ctx->cgroup_join, err) < 0)
-		return -1;
 	if (go_first && receive_go(ctx, err) < 0)
 		return -1;
+	if (moved_by_parent) {
+		/* GO came after the parent's cgroup.procs write: we are in the cgroup already. */
+		cella_cgroup_join_close(ctx->cgroup_join);
+		ctx->in_cgroup = true;
+	}
 	if (new_userns && (make_undumpable(err) < 0 || become_root_in_userns(err) < 0))
 		return -1;
-	if (join_namespaces(ctx, err) < 0 || apply_uts_and_sysctl(spec, err) < 0)
+	/* The cgroup namespace after the joined ones: it must belong to a joined user namespace. */
+	if (join_namespaces(ctx, err) < 0 || (cgroup_early && enter_cgroup(ctx, err) < 0) ||
+	    apply_uts_and_sysctl(spec, err) < 0)
 		return -1;
 	if (cella_rootfs_prepare(ctx->rootfs, in_userns, err) < 0)
 		return -1;
@@ -268,7 +361,10 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 		return -1;
 	if (json_object_get(spec->hooks, "createContainer")) {
 		char *state_json = cella_state_hook_json(ctx->st, CELLA_STATUS_CREATING);
-		int ret = cella_hooks_run(spec->hooks, "createContainer", state_json, err);
+		int ret = enter_cgroup(ctx, err);
+
+		if (ret == 0)
+			ret = cella_hooks_run(spec->hooks, "createContainer", state_json, err);
 
 		free(state_json);
 		if (ret < 0)
@@ -280,6 +376,8 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 		return -1;
 	if (chdir(spec->process.cwd) < 0)
 		return cella_error_sys(err, "config.json: process.cwd: chdir '%s'", spec->process.cwd);
+	if (!may_join_after_creds(ctx) && enter_cgroup(ctx, err) < 0)
+		return -1;
 	if (!ctx->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
 	    errno != ENOSYS)
 		return cella_error_sys(err, "join a new session keyring");
@@ -288,7 +386,9 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 	if (cella_process_security_apply_creds(ctx->security, err) < 0 || load_seccomp(ctx, err) < 0)
 		return -1;
 	/* As runc: a missing binary fails create, not start. */
-	return cella_find_executable(spec->process.args[0], spec->process.env, exe, err);
+	if (cella_find_executable(spec->process.args[0], spec->process.env, exe, err) < 0)
+		return -1;
+	return enter_cgroup(ctx, err);
 }
 
 void cella_init_main(struct cella_init_ctx *ctx)
@@ -298,6 +398,9 @@ void cella_init_main(struct cella_init_ctx *ctx)
 
 	if (init_setup(ctx, &exe, &err) < 0 || exe == NULL)
 		cella_sync_fail(ctx->sync_fd, &err);
+	/* Ours from now on: the runtime exits once it has READY. */
+	if (ctx->forked_into_pidns)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (cella_sync_send(ctx->sync_fd, CELLA_SYNC_READY, NULL, -1, &err) < 0)
 		_exit(1);
 	close(ctx->sync_fd);

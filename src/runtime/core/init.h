@@ -21,12 +21,17 @@ struct cella_init_ctx {
 	int join_fds[CELLA_NS_COUNT]; /* opened namespace paths to join, -1 if none */
 	int preserve_fds;
 	bool no_pivot, no_new_keyring;
-	bool user_joined_first;	 /* joined user namespace: the other new namespaces are unshared after it */
-	int late_unshare_flags;	 /* namespaces to unshare in the child after joining */
+	int late_unshare_flags;	 /* namespaces to unshare in the child after joining (a joined user
+				  * namespace); with CLONE_NEWPID the init is a second child, see
+				  * enter_new_pidns() in init.c */
+	bool forked_into_pidns;	 /* we are that second child: the runtime has our pid, and its death
+				  * kills us until READY */
 	int early_unshare_flags; /* unshared by the child at once, before it joins the cgroup */
+	bool new_cgroupns;	 /* a new cgroup namespace, unshared once we sit in the cgroup */
 	struct cella_state *st;	 /* the parent's state (our copy): hooks get it, with our host pid from GO */
-	struct cella_cgroup_join *cgroup_join; /* our copy of the cgroup fds (joined after the early
-						* unshare, before anything else), or NULL */
+	struct cella_cgroup_join *cgroup_join; /* our copy of the cgroup fds, or NULL; see enter_cgroup() in
+						* init.c for when we join */
+	bool in_cgroup;			       /* joined (or moved there by the parent) */
 };
 
 __attribute__((noreturn)) void cella_init_main(struct cella_init_ctx *ctx);

@@ -198,3 +198,12 @@ bool cella_rootfs_readonly(const struct cella_rootfs *r)
 {
 	return r && r->readonly;
 }
+
+bool cella_rootfs_mounts_cgroup(const struct cella_rootfs *r)
+{
+	for (size_t i = 0; r && i < r->n_mounts; i++)
+		if (!rootfs_mount_is_bind(&r->mounts[i]) && r->mounts[i].type &&
+		    (strcmp(r->mounts[i].type, "cgroup") == 0 || strcmp(r->mounts[i].type, "cgroup2") == 0))
+			return true;
+	return false;
+}

@@ -23,6 +23,9 @@ struct cella_rootfs; /* opaque, parsed before fork */
 int cella_rootfs_parse(json_t *config, const char *bundle, struct cella_rootfs **out, cella_err_t *err);
 void cella_rootfs_free(struct cella_rootfs *r);
 bool cella_rootfs_readonly(const struct cella_rootfs *r);
+/* Whether mounts[] has a cgroup file system (cgroup or cgroup2): what it shows depends on the cgroup
+ * namespace, so the init must sit in its cgroup and have unshared that namespace before prepare. */
+bool cella_rootfs_mounts_cgroup(const struct cella_rootfs *r);
 
 /* Phase 1, in the new mount namespace, before pivot. in_userns: the process is in a user namespace
  * other than the initial one (mknod is refused there, so devices are bind mounted from the host). */
