@@ -41,10 +41,14 @@ struct vmm_api {
 	struct api_conn conns[API_MAX_CONNECTIONS];
 };
 
+/*
+ * A route: path matched exactly, or with a trailing '/' as a prefix whose
+ * remainder (one path segment: the resource id) the handler gets as id.
+ */
 struct api_route {
 	const char *path;
 	const char *method;
-	int (*handle)(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+	int (*handle)(struct vmm_api *api, const struct vmm_http_request *req, const char *id, json_t **resp,
 		      cella_err_t *err);
 };
 
@@ -56,22 +60,22 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int route_root(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
+static int route_root(struct vmm_api *api, const struct vmm_http_request *req, const char *id, json_t **resp,
 		      cella_err_t *err)
 {
 	*resp = json_pack("{s:s, s:s}", "name", "cella-vmm", "version", CELLA_VERSION);
 	return 200;
 }
 
-static int route_get_vm(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
-			cella_err_t *err)
+static int route_get_vm(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			json_t **resp, cella_err_t *err)
 {
 	*resp = api->ops->describe(api->opaque);
 	return *resp ? 200 : 500;
 }
 
-static int route_put_state(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
-			   cella_err_t *err)
+static int route_put_state(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			   json_t **resp, cella_err_t *err)
 {
 	static const char *const states[] = {"paused", "running", "shutdown", "force-shutdown"};
 	json_error_t jerr;
@@ -112,8 +116,8 @@ out:
 	return status;
 }
 
-static int route_put_snapshot(struct vmm_api *api, const struct vmm_http_request *req, json_t **resp,
-			      cella_err_t *err)
+static int route_put_snapshot(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			      json_t **resp, cella_err_t *err)
 {
 	json_error_t jerr;
 	json_t *body, *v;
@@ -175,12 +179,99 @@ out:
 	return status;
 }
 
+/* An error's own status when it set one in range, else the given one. */
+static int error_status(cella_err_t err, int otherwise)
+{
+	int st = err ? cella_error_status(err) : 0;
+
+	return st >= 400 && st < 600 ? st : otherwise;
+}
+
+static int route_get_devices(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			     json_t **resp, cella_err_t *err)
+{
+	if (!api->ops->devices) {
+		cella_error_make(err, 0, "this VMM does not list its devices");
+		return 404;
+	}
+	*resp = api->ops->devices(api->opaque);
+	return *resp ? 200 : 500;
+}
+
+static int route_get_device(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			    json_t **resp, cella_err_t *err)
+{
+	if (!api->ops->device) {
+		cella_error_make(err, 0, "this VMM does not describe its devices");
+		return 404;
+	}
+	*resp = api->ops->device(api->opaque, id, err);
+	return *resp ? 200 : error_status(*err, 500);
+}
+
+/* PATCH /vm/devices/ID {"rate_limiter": {...}}: the body's fields are checked by the device. */
+static int route_patch_device(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
+			      json_t **resp, cella_err_t *err)
+{
+	json_error_t jerr;
+	json_t *body;
+	int status;
+
+	if (!api->ops->update_device) {
+		cella_error_make(err, 0, "this VMM cannot update devices");
+		return 404;
+	}
+	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL) {
+		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
+		return 400;
+	}
+	status = api->ops->update_device(api->opaque, id, body, err) < 0 ? error_status(*err, 500) : 204;
+	json_decref(body);
+	return status;
+}
+
 static const struct api_route api_routes[] = {
 	{"/", "GET", route_root},
 	{"/vm", "GET", route_get_vm},
 	{"/vm/state", "PUT", route_put_state},
 	{"/vm/snapshot", "PUT", route_put_snapshot},
+	{"/vm/devices", "GET", route_get_devices},
+	{"/vm/devices/", "GET", route_get_device},
+	{"/vm/devices/", "PATCH", route_patch_device},
 };
+
+/* Device ids (vdev id=): letters, digits, '-', '_', '.', at most 31 characters. */
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 31)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Whether route r serves path; *id receives the id part of a prefix route. */
+static bool route_matches(const struct api_route *r, const char *path, const char **id)
+{
+	size_t n = strlen(r->path);
+
+	*id = NULL;
+	if (r->path[n - 1] != '/' || n == 1)
+		return strcmp(r->path, path) == 0;
+	if (strncmp(r->path, path, n) != 0 || !valid_id(path + n))
+		return false;
+	*id = path + n;
+	return true;
+}
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -229,6 +320,7 @@ static int api_dispatch(struct vmm_api *api, int fd, const struct vmm_http_reque
 {
 	char path[sizeof(req->path)], allow[64] = "";
 	const struct api_route *match = NULL;
+	const char *id = NULL, *rid;
 	bool path_known = false;
 	char *q;
 
@@ -237,13 +329,15 @@ static int api_dispatch(struct vmm_api *api, int fd, const struct vmm_http_reque
 	if (q)
 		*q = '\0';
 	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
-		if (strcmp(api_routes[i].path, path) != 0)
+		if (!route_matches(&api_routes[i], path, &rid))
 			continue;
 		path_known = true;
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s", allow[0] ? ", " : "",
 			 api_routes[i].method);
-		if (strcmp(api_routes[i].method, req->method) == 0)
+		if (strcmp(api_routes[i].method, req->method) == 0) {
 			match = &api_routes[i];
+			id = rid;
+		}
 	}
 	if (match == NULL) {
 		char msg[sizeof(path) + 64];
@@ -258,7 +352,7 @@ static int api_dispatch(struct vmm_api *api, int fd, const struct vmm_http_reque
 
 	_cleanup_error_ cella_err_t err = NULL;
 	json_t *resp = NULL;
-	int status = match->handle(api, req, &resp, &err);
+	int status = match->handle(api, req, id, &resp, &err);
 	int r;
 
 	if (status >= 400)

@@ -11,6 +11,9 @@
  *   PUT  /vm/state  {"state":"paused"|"running"|"shutdown"|"force-shutdown"} -> 204
  *   PUT  /vm/snapshot {"path":DIR, "type":"full"|"diff", "resume":bool} -> 204
  *                   (type defaults to full, resume to true; docs/snapshots.md)
+ *   GET  /vm/devices      ops->devices()
+ *   GET  /vm/devices/ID   ops->device()
+ *   PATCH /vm/devices/ID  {"rate_limiter": {...}} -> ops->update_device() -> 204
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -26,6 +29,15 @@ struct vmm_api_ops {
 	int (*set_state)(void *opaque, const char *state, cella_err_t *err);
 	/* Snapshot into path; returns when it is committed (or failed). NULL: 404 on the route. */
 	int (*snapshot)(void *opaque, const char *path, bool diff, bool resume, cella_err_t *err);
+	/*
+	 * The devices (api/devices.h has cella-vmm's). NULL: 404 on the routes.
+	 * devices(): new reference, an array. device(): one, or NULL with err
+	 * (status 404 when id names none). update_device(): changes is the
+	 * parsed body; all or nothing; err's status picks the HTTP status.
+	 */
+	json_t *(*devices)(void *opaque);
+	json_t *(*device)(void *opaque, const char *id, cella_err_t *err);
+	int (*update_device)(void *opaque, const char *id, const json_t *changes, cella_err_t *err);
 };
 
 int vmm_api__start(const char *socket_path, const struct vmm_api_ops *ops, void *opaque, struct vmm_api **out,

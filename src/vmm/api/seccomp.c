@@ -49,9 +49,10 @@ static const char *const common_syscalls[] = {
 	"rseq",		 "set_robust_list",
 };
 
+/* eventfd2: a completion drained on the main thread may bind a message's first irqfd (main_ioctls). */
 static const char *const main_syscalls[] = {
-	"wait4",       "rt_sigtimedwait", "ppoll",    "poll", "epoll_wait",
-	"epoll_pwait", "unlink",	  "unlinkat", "kill", "munlock",
+	"wait4",  "rt_sigtimedwait", "ppoll", "poll",	 "epoll_wait", "epoll_pwait",
+	"unlink", "unlinkat",	     "kill",  "munlock", "eventfd2",
 };
 
 /*
@@ -133,13 +134,21 @@ static const char *const sanitizer_syscalls[] = {
 	"statfs",
 };
 
-/* KVM_IOEVENTFD: virtio_notify.c follows the guest's BAR and memory-decoding writes. */
+/*
+ * KVM_IOEVENTFD: virtio_notify.c follows the guest's BAR and memory-decoding writes.
+ * KVM_SET_GSI_ROUTING, KVM_IRQFD (and eventfd2 in vcpu_syscalls): an MSI-X
+ * table write that unmasks a pending vector sends it from the vCPU thread,
+ * and a message's first send installs its route (core/pci_glue.c); the
+ * requests reach only this VM's routing table, as in Cloud Hypervisor.
+ */
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN,	   KVM_GET_REGS,	KVM_SET_REGS,	     KVM_GET_SREGS, KVM_SET_SREGS,
-	KVM_GET_MP_STATE,  KVM_SET_MP_STATE,	KVM_GET_VCPU_EVENTS, KVM_IRQ_LINE,  KVM_IRQ_LINE_STATUS,
-	KVM_SIGNAL_MSI,	   KVM_GET_FPU,		KVM_GET_LAPIC,	     KVM_GET_MSRS,  KVM_GET_DEBUGREGS,
-	KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK, KVM_IOEVENTFD,
+	KVM_RUN,	   KVM_GET_REGS,	KVM_SET_REGS,	     KVM_GET_SREGS,	  KVM_SET_SREGS,
+	KVM_GET_MP_STATE,  KVM_SET_MP_STATE,	KVM_GET_VCPU_EVENTS, KVM_IRQ_LINE,	  KVM_IRQ_LINE_STATUS,
+	KVM_SIGNAL_MSI,	   KVM_GET_FPU,		KVM_GET_LAPIC,	     KVM_GET_MSRS,	  KVM_GET_DEBUGREGS,
+	KVM_KVMCLOCK_CTRL, KVM_SET_SIGNAL_MASK, KVM_IOEVENTFD,	     KVM_SET_GSI_ROUTING, KVM_IRQFD,
 };
+
+static const char *const vcpu_syscalls[] = {"eventfd2"};
 
 static const unsigned long devices_ioctls[] = {
 	KVM_IRQ_LINE,	   KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI, KVM_IRQFD,
@@ -148,6 +157,14 @@ static const unsigned long devices_ioctls[] = {
 };
 
 static const unsigned long main_ioctls[] = {
+	/*
+	 * A snapshot may drain in-flight device requests on the main thread;
+	 * their completions interrupt the guest: an irqfd write, or a message's
+	 * first route (core/pci_glue.c), or the KVM_SIGNAL_MSI fallback.
+	 */
+	KVM_SET_GSI_ROUTING,
+	KVM_IRQFD,
+	KVM_SIGNAL_MSI,
 	KVM_GET_CLOCK,
 	KVM_GET_IRQCHIP,
 	KVM_GET_PIT2,
@@ -251,7 +268,9 @@ int vmm_seccomp__install(enum vmm_thread_kind kind, cella_err_t *err)
 				r = ALLOW_IOCTLS(main_ioctls);
 			break;
 		case VMM_THREAD_VCPU:
-			r = ALLOW_IOCTLS(vcpu_ioctls);
+			r = ALLOW(vcpu_syscalls);
+			if (r == 0)
+				r = ALLOW_IOCTLS(vcpu_ioctls);
 			break;
 		case VMM_THREAD_DEVICES:
 			r = ALLOW(devices_syscalls);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "api/devices.h"
 #include "core/vmm.h"
 
 static const char *console_name(const struct vmm_config *cfg)
@@ -42,7 +43,10 @@ static int control__set_state(void *opaque, const char *state, cella_err_t *err)
 		return -1;
 	}
 	if (strcmp(state, "paused") == 0) {
-		vmm__set_paused(vm, true);
+		/* The main thread parks the vCPUs and drains the devices; 204 only once the VM is still. */
+		struct vmm_ctl_request req = {.path = NULL};
+
+		return vmm__ctl_submit(vm, &req, err);
 	} else if (strcmp(state, "running") == 0) {
 		vmm__set_paused(vm, false);
 	} else if (strcmp(state, "force-shutdown") == 0) {
@@ -76,4 +80,7 @@ const struct vmm_api_ops vmm_control_ops = {
 	.describe = control__describe,
 	.set_state = control__set_state,
 	.snapshot = control__snapshot,
+	.devices = vmm_api_devices__list,
+	.device = vmm_api_devices__describe,
+	.update_device = vmm_api_devices__update,
 };

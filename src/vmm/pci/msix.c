@@ -49,12 +49,30 @@ static bool vector_masked(const struct pci_msix *m, uint16_t v)
 		PCI_MSIX_VECTOR_MASKED);
 }
 
-static void send_vector(struct pci_msix *m, uint16_t v)
+static uint64_t vector_addr(const struct pci_msix *m, uint16_t v)
 {
 	const uint8_t *e = m->table + PCI_MSIX_ENTRY_SIZE * v;
-	uint64_t addr = get32(e + PCI_MSIX_ENTRY_ADDR_LO) | (uint64_t)get32(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
 
-	m->send(m->opaque, addr, get32(e + PCI_MSIX_ENTRY_DATA));
+	return get32(e + PCI_MSIX_ENTRY_ADDR_LO) | (uint64_t)get32(e + PCI_MSIX_ENTRY_ADDR_HI) << 32;
+}
+
+static uint32_t vector_data(const struct pci_msix *m, uint16_t v)
+{
+	return get32(m->table + PCI_MSIX_ENTRY_SIZE * v + PCI_MSIX_ENTRY_DATA);
+}
+
+static void send_vector(struct pci_msix *m, uint16_t v)
+{
+	m->send(m->opaque, vector_addr(m, v), vector_data(m, v));
+}
+
+/* Vector v's message is about to change: tell whoever keeps state per message (never-programmed: none). */
+static void retire_vector(struct pci_msix *m, uint16_t v)
+{
+	uint64_t addr = vector_addr(m, v);
+
+	if (m->retire && addr)
+		m->retire(m->opaque, addr, vector_data(m, v));
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -123,6 +141,8 @@ void pci_msix__destroy(struct pci_msix *m)
 
 void pci_msix__reset(struct pci_msix *m)
 {
+	for (uint16_t v = 0; v < m->nvec; v++)
+		retire_vector(m, v);
 	memset(m->table, 0, (size_t)PCI_MSIX_ENTRY_SIZE * m->nvec);
 	for (unsigned v = 0; v < m->nvec; v++)
 		put32(m->table + PCI_MSIX_ENTRY_SIZE * v + PCI_MSIX_ENTRY_VECTOR_CTRL,
@@ -169,6 +189,9 @@ void pci_msix__config_written(struct pci_msix *m, uint32_t off, uint32_t len)
 static void table_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	uint8_t *p = m->table + off;
+	uint16_t vec = (uint16_t)(off / PCI_MSIX_ENTRY_SIZE);
+	uint64_t old_addr;
+	uint32_t old_data;
 
 	if ((len != 4 && len != 8) || off % len) {
 		if (!is_write)
@@ -179,6 +202,8 @@ static void table_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32
 		memcpy(data, p, len);
 		return;
 	}
+	old_addr = vector_addr(m, vec);
+	old_data = vector_data(m, vec);
 	for (uint32_t i = 0; i < len; i += 4) {
 		uint64_t field = (off + i) % PCI_MSIX_ENTRY_SIZE;
 		uint32_t v = get32(data + i);
@@ -187,6 +212,9 @@ static void table_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32
 			v = (get32(p + i) & ~PCI_MSIX_VECTOR_MASKED) | (v & PCI_MSIX_VECTOR_MASKED);
 		put32(p + i, v);
 	}
+	/* The guest reprogrammed the vector: the old message's route can go to the next new one. */
+	if (m->retire && old_addr && (vector_addr(m, vec) != old_addr || vector_data(m, vec) != old_data))
+		m->retire(m->opaque, old_addr, old_data);
 	flush_pending(m);
 }
 

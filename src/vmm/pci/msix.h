@@ -26,8 +26,14 @@
 #define PCI_MSIX_ENTRY_DATA	   8
 #define PCI_MSIX_ENTRY_VECTOR_CTRL 12
 
-/* Delivers one message (KVM_SIGNAL_MSI in the VMM). */
+/* Delivers one message (an irqfd or KVM_SIGNAL_MSI in the VMM: core/pci_glue.c). */
 typedef void (*pci_msi_send_fn)(void *opaque, uint64_t addr, uint32_t data);
+/*
+ * A vector that held message (addr, data) was given another one (or the table
+ * was reset): whoever keeps per-message state (the VMM's MSI routes) may drop
+ * it. Same opaque as send. Called with the device lock held; must not block.
+ */
+typedef void (*pci_msi_retire_fn)(void *opaque, uint64_t addr, uint32_t data);
 
 struct pci_msix {
 	struct pci_device *dev;
@@ -38,6 +44,7 @@ struct pci_msix {
 	uint8_t *table;		     /* nvec entries of 16 bytes, little-endian */
 	uint64_t *pba;		     /* one bit per vector */
 	pci_msi_send_fn send;
+	pci_msi_retire_fn retire; /* optional; set by pci_bus__register() from the bus */
 	void *opaque;
 };
 

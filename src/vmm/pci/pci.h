@@ -126,6 +126,11 @@ struct pci_bus {
 	_Atomic uint32_t conf1_addr;			       /* the 0xCF8 latch */
 	uint64_t mmio_base, mmio_size, mmio_next;	       /* window BARs are placed in at registration */
 	uint64_t io_base, io_size, io_next;
+	/*
+	 * Given to every MSI-X device at registration (struct pci_msix.retire):
+	 * told when a vector's message changes. Optional; set before registering.
+	 */
+	void (*msi_retire)(void *opaque, uint64_t addr, uint32_t data);
 };
 
 /* ---- devices (pci_device.c) ---- */
@@ -149,6 +154,8 @@ void pci_device__cfg_write(struct pci_device *dev, uint32_t off, uint32_t len, u
 bool pci_device__bar_address(const struct pci_device *dev, unsigned n, uint64_t *addr);
 /* Sets the device's INTx line; the callback sees it unless INTx is disabled. Call with dev->lock held. */
 void pci_device__set_intx(struct pci_device *dev, bool level);
+/* The level the interrupt controller should see: the line, unless the command register disables INTx. */
+bool pci_device__intx_effective(const struct pci_device *dev);
 void pci_device__lock(struct pci_device *dev);
 void pci_device__unlock(struct pci_device *dev);
 

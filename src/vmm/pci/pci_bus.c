@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "pci/msix.h"
 #include "pci/pci.h"
 
 #define CONF1_ENABLE   0x80000000U
@@ -117,6 +118,8 @@ int pci_bus__register(struct pci_bus *bus, struct pci_device *dev, unsigned slot
 		return -1;
 	if (fn)
 		bus->dev[slot << 3]->cfg[PCI_HEADER_TYPE] |= PCI_HEADER_MULTI_FUNC;
+	if (dev->msix)
+		dev->msix->retire = bus->msi_retire;
 	dev->devfn = devfn;
 	dev->registered = true;
 	bus->dev[devfn] = dev;

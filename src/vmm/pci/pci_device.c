@@ -135,7 +135,7 @@ uint32_t pci_device__cfg_read(struct pci_device *dev, uint32_t off, uint32_t len
 	return v;
 }
 
-static bool effective_intx(const struct pci_device *dev)
+bool pci_device__intx_effective(const struct pci_device *dev)
 {
 	return dev->intx_level && !(dev->cfg[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8));
 }
@@ -143,7 +143,7 @@ static bool effective_intx(const struct pci_device *dev)
 /* Tells the interrupt controller side when the line the guest sees changes. */
 static void update_intx(struct pci_device *dev, bool was_level)
 {
-	bool level = effective_intx(dev);
+	bool level = pci_device__intx_effective(dev);
 
 	if (level != was_level && dev->intx)
 		dev->intx(dev->intx_opaque, level);
@@ -151,7 +151,7 @@ static void update_intx(struct pci_device *dev, bool was_level)
 
 void pci_device__cfg_write(struct pci_device *dev, uint32_t off, uint32_t len, uint32_t value)
 {
-	bool intx_before = effective_intx(dev);
+	bool intx_before = pci_device__intx_effective(dev);
 
 	if (off >= PCI_CFG_EXT_SIZE || len > PCI_CFG_EXT_SIZE - off || len > 4)
 		return;
@@ -190,7 +190,7 @@ bool pci_device__bar_address(const struct pci_device *dev, unsigned n, uint64_t 
 
 void pci_device__set_intx(struct pci_device *dev, bool level)
 {
-	bool before = effective_intx(dev);
+	bool before = pci_device__intx_effective(dev);
 
 	dev->intx_level = level;
 	if (level)

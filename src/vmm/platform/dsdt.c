@@ -5,6 +5,7 @@
  * VMM's PM1a_CNT port. Equivalent ASL:
  *   Name (\_S5, Package () { 5, 5, 0, 0 })
  *   Scope (\_SB) { Device (COM1) {...} Device (RTC) {...} Device (PS2K) {...} Device (PCI0) {...} Device (MRES) {...} }
+ * PCI0 carries _PRT, the INTx routing of every slot (platform/layout.h).
  */
 #include "platform/acpi.h"
 #include "platform/layout.h"
@@ -46,6 +47,38 @@ static void dsdt__isa_device(struct aml *a, const char *name, const char *hid, u
 	aml__pkg_close(a, dev);
 }
 
+/*
+ * Name (_PRT, Package () { Package () { 0xSSSSFFFF, PIN, Zero, GSI }, ... }):
+ * every slot's INTA#-INTD# (PIN 0-3) straight to a GSI (source Zero), the form
+ * ACPI defines as level-triggered, active-low and shareable, which is what
+ * the MP table says too. All 32 slots, so it holds whatever devices exist.
+ */
+static void dsdt__pci_routing(struct aml *a)
+{
+	size_t prt;
+
+	aml__byte(a, 0x08); /* NameOp */
+	aml__name_string(a, "_PRT");
+	aml__byte(a, AML_PACKAGE_OP);
+	prt = aml__pkg_open(a);
+	aml__byte(a, PLATFORM_PCI_SLOTS * 4);
+	for (unsigned slot = 0; slot < PLATFORM_PCI_SLOTS; slot++) {
+		for (unsigned pin = 1; pin <= 4; pin++) {
+			size_t entry;
+
+			aml__byte(a, AML_PACKAGE_OP);
+			entry = aml__pkg_open(a);
+			aml__byte(a, 4);
+			aml__integer(a, (uint64_t)slot << 16 | 0xFFFF); /* _ADR form: any function */
+			aml__integer(a, pin - 1);
+			aml__integer(a, 0);
+			aml__integer(a, PLATFORM_PCI_INTX_GSI(slot, pin));
+			aml__pkg_close(a, entry);
+		}
+	}
+	aml__pkg_close(a, prt);
+}
+
 static void dsdt__pci_host_bridge(struct aml *a)
 {
 	struct aml crs = {0};
@@ -66,6 +99,7 @@ static void dsdt__pci_host_bridge(struct aml *a)
 	aml__res_end(&crs);
 	aml__name_buffer(a, "_CRS", &crs);
 	aml__free(&crs);
+	dsdt__pci_routing(a);
 	aml__pkg_close(a, dev);
 }
 

@@ -69,6 +69,19 @@
 #define PLATFORM_ACPI_RESET_PORT     0xCF9 /* FADT RESET_REG */
 #define PLATFORM_ACPI_RESET_VALUE    6
 
+/*
+ * PCI INTx: pin p (1-4 = INTA#-INTD#) of slot s on bus 0 reaches IOAPIC pin
+ * 16 + (s + p - 1) % 8, the usual swizzle over the eight pins no ISA device
+ * uses; level-triggered, active-low (PCI). The MP table and the DSDT's _PRT
+ * describe it for every slot, and the VMM writes it into each device's
+ * Interrupt Line register (core/pci_glue.h).
+ */
+#define PLATFORM_PCI_INTX_FIRST_GSI 16
+#define PLATFORM_PCI_INTX_GSIS	    8
+#define PLATFORM_PCI_INTX_GSI(slot, pin) \
+	(PLATFORM_PCI_INTX_FIRST_GSI + ((slot) + (pin)-1) % PLATFORM_PCI_INTX_GSIS)
+#define PLATFORM_PCI_SLOTS 32
+
 #define PLATFORM_MAX_CPUS 254 /* APIC ids 0..n-1 and the IOAPIC id n must fit 8 bits */
 
 #endif

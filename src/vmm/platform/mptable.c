@@ -3,6 +3,10 @@
  * The MP table: Linux finds the CPUs and the IOAPIC through it when ACPI is
  * off, and without one its scan for it alone costs seconds on a slow vCPU.
  * Floating pointer at BOOT_MPTABLE_GPA, configuration table right after.
+ * Two buses: PCI bus 0 (MP bus id 0: Linux matches an interrupt entry's bus
+ * id against the PCI bus number) and ISA (id 1). Interrupt entries: the 16
+ * ISA IRQs, then INTA#-INTD# of every PCI slot as platform/layout.h routes
+ * them (level, active-low, as the DSDT's _PRT says).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +22,9 @@
 #define MP_APIC_VER   0x14 /* integrated local APIC */
 #define MP_IOAPIC_VER 0x11
 #define MP_ISA_IRQS   16
+#define MP_PCI_INTX   (PLATFORM_PCI_SLOTS * 4)
+#define MP_BUS_PCI    0
+#define MP_BUS_ISA    1
 
 static uint8_t *mp__put(uint8_t *p, const void *e, size_t len)
 {
@@ -27,10 +34,11 @@ static uint8_t *mp__put(uint8_t *p, const void *e, size_t len)
 
 int vmm_platform__write_mptable(struct guest_mem *mem, unsigned ncpus, cella_err_t *err)
 {
-	size_t nentries = ncpus + 1 /* bus */ + 1 /* ioapic */ + MP_ISA_IRQS + 2 /* LINT0, LINT1 */;
+	size_t nentries =
+		ncpus + 2 /* buses */ + 1 /* ioapic */ + MP_ISA_IRQS + MP_PCI_INTX + 2 /* LINT0, LINT1 */;
 	size_t table_len = sizeof(struct mpc_table) + ncpus * sizeof(struct mpc_cpu) +
-			   sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-			   (MP_ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
+			   2 * sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
+			   (MP_ISA_IRQS + MP_PCI_INTX + 2) * sizeof(struct mpc_intsrc);
 	size_t total = sizeof(struct mpf_intel) + table_len;
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct mpf_intel *mpf;
@@ -77,9 +85,12 @@ int vmm_platform__write_mptable(struct guest_mem *mem, unsigned ncpus, cella_err
 				      .featureflag = (1U << 0) | (1U << 9)}; /* FPU, APIC */
 		p = mp__put(p, &cpu, sizeof(cpu));
 	}
-	struct mpc_bus bus = {.type = MP_BUS, .busid = 0};
-	memcpy(bus.bustype, "ISA   ", 6);
-	p = mp__put(p, &bus, sizeof(bus));
+	struct mpc_bus pci = {.type = MP_BUS, .busid = MP_BUS_PCI};
+	memcpy(pci.bustype, "PCI   ", 6);
+	p = mp__put(p, &pci, sizeof(pci));
+	struct mpc_bus isa = {.type = MP_BUS, .busid = MP_BUS_ISA};
+	memcpy(isa.bustype, "ISA   ", 6);
+	p = mp__put(p, &isa, sizeof(isa));
 	struct mpc_ioapic ioapic = {.type = MP_IOAPIC,
 				    .apicid = ncpus,
 				    .apicver = MP_IOAPIC_VER,
@@ -90,22 +101,35 @@ int vmm_platform__write_mptable(struct guest_mem *mem, unsigned ncpus, cella_err
 		/* ISA IRQ n is IOAPIC pin n, except the PIT's IRQ0 which is wired to pin 2. */
 		struct mpc_intsrc src = {.type = MP_INTSRC,
 					 .irqtype = MP_IRQ_INT,
-					 .srcbus = 0,
+					 .srcbus = MP_BUS_ISA,
 					 .srcbusirq = irq,
 					 .dstapic = ncpus,
 					 .dstirq = irq == 0 ? 2 : irq};
 		p = mp__put(p, &src, sizeof(src));
 	}
+	for (unsigned slot = 0; slot < PLATFORM_PCI_SLOTS; slot++) {
+		for (unsigned pin = 1; pin <= 4; pin++) {
+			/* Source bus IRQ of a PCI interrupt: slot in bits 2-6, pin (0 = INTA#) in bits 0-1. */
+			struct mpc_intsrc src = {.type = MP_INTSRC,
+						 .irqtype = MP_IRQ_INT,
+						 .irqflag = MP_IRQPOL_ACTIVE_LOW | MP_IRQTRIG_LEVEL,
+						 .srcbus = MP_BUS_PCI,
+						 .srcbusirq = (uint8_t)(slot << 2 | (pin - 1)),
+						 .dstapic = ncpus,
+						 .dstirq = PLATFORM_PCI_INTX_GSI(slot, pin)};
+			p = mp__put(p, &src, sizeof(src));
+		}
+	}
 	struct mpc_intsrc lint0 = {.type = MP_LINTSRC,
 				   .irqtype = MP_IRQ_EXTINT,
-				   .srcbus = 0,
+				   .srcbus = MP_BUS_ISA,
 				   .srcbusirq = 0,
 				   .dstapic = 0xFF,
 				   .dstirq = 0};
 	p = mp__put(p, &lint0, sizeof(lint0));
 	struct mpc_intsrc lint1 = {.type = MP_LINTSRC,
 				   .irqtype = MP_IRQ_NMI,
-				   .srcbus = 0,
+				   .srcbus = MP_BUS_ISA,
 				   .srcbusirq = 0,
 				   .dstapic = 0xFF,
 				   .dstirq = 1};

@@ -58,6 +58,12 @@ struct mpc_intsrc { /* also used for local interrupt entries (same layout) */
 	uint8_t srcbus, srcbusirq, dstapic, dstirq;
 } __attribute__((packed));
 
+/* irqflag: polarity in bits 0-1, trigger mode in bits 2-3; 0 = as the bus defines it. */
+#define MP_IRQPOL_ACTIVE_HIGH 0x1
+#define MP_IRQPOL_ACTIVE_LOW  0x3
+#define MP_IRQTRIG_EDGE	      0x4
+#define MP_IRQTRIG_LEVEL      0xC
+
 #define MP_IRQ_INT    0
 #define MP_IRQ_NMI    1
 #define MP_IRQ_EXTINT 3

@@ -129,7 +129,8 @@ static void check_mptable(unsigned ncpus)
 	mpc = gpa(&vm, mpf->physptr, sizeof(*mpc));
 	assert_memory_equal(mpc->signature, "PCMP", 4);
 	assert_int_equal(sum(mpc, mpc->length), 0);
-	assert_int_equal(mpc->oemcount, ncpus + 1 + 1 + 16 + 2);
+	/* CPUs, PCI and ISA buses, IOAPIC, 16 ISA IRQs, 32 slots x 4 PCI pins (test-vmm-mptable-pci), LINT0/1 */
+	assert_int_equal(mpc->oemcount, ncpus + 2 + 1 + 16 + 32 * 4 + 2);
 	assert_int_equal(mpc->lapic, 0xFEE00000);
 	assert_true(mpf->physptr + mpc->length <= BOOT_MPTABLE_END);
 	p = (uint8_t *)(mpc + 1);
@@ -148,7 +149,9 @@ static void check_mptable(unsigned ncpus)
 			break;
 		}
 		case MP_BUS:
-			assert_memory_equal(((struct mpc_bus *)p)->bustype, "ISA   ", 6);
+			assert_memory_equal(((struct mpc_bus *)p)->bustype, buses == 0 ? "PCI   " : "ISA   ",
+					    6);
+			assert_int_equal(((struct mpc_bus *)p)->busid, buses);
 			buses++;
 			p += sizeof(struct mpc_bus);
 			break;
@@ -161,11 +164,14 @@ static void check_mptable(unsigned ncpus)
 		case MP_INTSRC: {
 			struct mpc_intsrc *s = (struct mpc_intsrc *)p;
 
+			p += sizeof(*s);
+			if (s->srcbus == 0)
+				break; /* PCI INTx: test-vmm-mptable-pci checks those */
+			assert_int_equal(s->srcbus, 1);
 			assert_int_equal(s->srcbusirq, intsrc);
 			assert_int_equal(s->dstirq, intsrc == 0 ? 2 : intsrc);
 			assert_int_equal(s->dstapic, ncpus);
 			intsrc++;
-			p += sizeof(*s);
 			break;
 		}
 		case MP_LINTSRC:
@@ -181,7 +187,7 @@ static void check_mptable(unsigned ncpus)
 	}
 	assert_ptr_equal(p, end);
 	assert_int_equal(cpus, ncpus);
-	assert_int_equal(buses, 1);
+	assert_int_equal(buses, 2);
 	assert_int_equal(ioapics, 1);
 	assert_int_equal(intsrc, 16);
 	assert_int_equal(lint, 2);
