@@ -34,8 +34,15 @@ api() { # SOCKET curl-args...
 	curl -s --max-time 60 --unix-socket "$sock" "$@"
 }
 
-ticks() { # FILE: how many tick lines it has
-	grep -c '^tick [0-9]*$' "$1" 2>/dev/null || true
+ticks() { # FILE: how many tick lines it has (0 while it does not exist yet)
+	local n
+	n=$(grep -c '^tick [0-9]*$' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# complete_lines FILE: FILE without a last line the guest had not finished when it was stopped.
+complete_lines() {
+	if [ -n "$(tail -c1 "$1")" ]; then sed '$d' "$1"; else cat "$1"; fi
 }
 
 # wait_ticks FILE N PID: until FILE has N tick lines (the VMM must stay alive), at most WAIT_S.
@@ -124,14 +131,15 @@ make_snapshot() {
 	stop_vm "$pid" 143
 	prefix=$dir/prefix
 	head -c "$len" "$dir/orig.log" >"$prefix"
-	last=$(check_sequence "$prefix" 3) || fail "original output: $last"
+	last=$(complete_lines "$prefix" | check_sequence /dev/stdin 3) || fail "original output: $last"
 }
 
 # continues PREFIX LOG: PREFIX + LOG is one unbroken sequence that goes 3 ticks past PREFIX.
 continues() {
 	local base out
-	base=$(check_sequence "$1" 1) || fail "prefix: $base"
-	out=$(cat "$1" "$2" | check_sequence /dev/stdin $((base + 3))) ||
+	base=$(complete_lines "$1" | check_sequence /dev/stdin 1) || fail "prefix: $base"
+	cat "$1" "$2" >"$2.joined"
+	out=$(complete_lines "$2.joined" | check_sequence /dev/stdin $((base + 3))) ||
 		fail "restored output does not continue the original: $out; restored: $(head -c 200 "$2")"
 	grep -q '^genid 1 ' "$2" || fail "the restored guest did not see generation 1: $(head -c 200 "$2")"
 }
@@ -308,7 +316,7 @@ full_disk_body() {
 	grep -q '"state": *"running"' <<<"$(api "$dir/api.sock" http://localhost/vm)" || fail "the VM is not running"
 	wait_ticks "$dir/orig.log" $(($(ticks "$dir/orig.log") + 2)) "$pid"
 	stop_vm "$pid" 143
-	check_sequence "$dir/orig.log" 4 >/dev/null || fail "the VM's output broke"
+	complete_lines "$dir/orig.log" | check_sequence /dev/stdin 4 >/dev/null || fail "the VM's output broke"
 	umount "$mnt"
 }
 
@@ -318,7 +326,7 @@ case_full_disk() {
 	need_cmd mkfs.ext4
 	need_cmd unshare
 	need_cmd fallocate
-	export -f full_disk_body kill_vms api ticks wait_ticks wait_socket stop_vm check_sequence start_original \
+	export -f full_disk_body kill_vms api ticks wait_ticks wait_socket stop_vm check_sequence complete_lines start_original \
 		snapshot fail need_cmd
 	export VMM GUEST WAIT_S TEST_TMP
 	unshare --mount --propagation private bash -c 'PIDS=(); full_disk_body'

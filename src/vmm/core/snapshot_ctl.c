@@ -3,7 +3,8 @@
  * Snapshot and restore of a whole VM: pausing the vCPUs out of KVM_RUN, the
  * order state is saved and loaded in, full and diff memory, and handing API
  * requests to the main thread (the only one whose seccomp filter allows the
- * file I/O a snapshot needs). docs/snapshots.md describes the sections.
+ * file I/O a snapshot needs; a pause goes the same way so that it, too, can
+ * wait for the vCPUs and the devices). docs/snapshots.md describes the sections.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "core/memory.h"
 #include "core/state.h"
 #include "core/vcpu.h"
+#include "core/virtio_dirty.h"
+#include "core/virtio_glue.h"
 #include "snapshot/format.h"
 
 /* vm.config, version 1: u64 memory MiB, u32 vCPUs, u32 generation (restores so far). */
@@ -30,6 +33,8 @@
 
 /* How long a snapshot waits for every vCPU to leave KVM_RUN: far more than a kick takes. */
 #define PARK_TIMEOUT_SEC 10
+/* How long it waits for the virtio devices' in-flight requests (disk I/O, rate limiters). */
+#define QUIESCE_TIMEOUT_MS 10000
 
 /* Pauses the VM and waits until every vCPU thread is parked. */
 static int park_vcpus(struct vmm *vm, cella_err_t *err)
@@ -44,11 +49,32 @@ static int park_vcpus(struct vmm *vm, cella_err_t *err)
 	while (vm->vcpus_parked < vm->ncpus && !vmm__stopping(vm) && rc == 0)
 		rc = pthread_cond_timedwait(&vm->parked_cond, &vm->state_lock, &deadline);
 	pthread_mutex_unlock(&vm->state_lock);
-	if (vmm__stopping(vm))
-		return cella_error_make(err, 0, "the VM is shutting down");
+	if (vmm__stopping(vm)) {
+		cella_error_make(err, 0, "the VM is shutting down");
+		cella_error_set_status(*err, 409);
+		return -1;
+	}
 	if (rc != 0)
 		return cella_error_make(err, rc, "the vCPUs did not pause within %d s", PARK_TIMEOUT_SEC);
 	return 0;
+}
+
+/*
+ * PUT /vm/state "paused": returns only once every vCPU is out of KVM_RUN and the
+ * virtio devices finished the requests they had popped (a disk write in a worker,
+ * a rate-limited request), so whoever reads guest state or copies a disk image
+ * next sees a VM that no longer moves. On failure the VM goes back to running.
+ */
+static int pause_quiescent(struct vmm *vm, cella_err_t *err)
+{
+	bool was_paused = atomic_load(&vm->paused);
+	int rc = park_vcpus(vm, err);
+
+	if (rc == 0 && (rc = vmm_virtio__quiesce(vm, QUIESCE_TIMEOUT_MS, err)) == 0)
+		vmm_virtio__unquiesce(vm);
+	if (rc < 0 && !was_paused && !vmm__stopping(vm))
+		vmm__set_paused(vm, false);
+	return rc;
 }
 
 static char *absolute_path(const char *path)
@@ -87,8 +113,12 @@ static int write_state(struct vmm *vm, struct vmm_snapshot_writer *w, bool diff,
 					      strlen(vm->snapshot_base), err) < 0)
 		return -1;
 	/* The log is read (and reset) while paused, so it matches the memory written below exactly. */
-	if (vm->dirty_logging && vmm_memory__collect_dirty(vm, dirty_now, err) < 0)
-		return -1;
+	if (vm->dirty_logging) {
+		/* Devices write RAM behind KVM's log (disk reads, frames): they keep their own. */
+		if (vmm_memory__collect_dirty(vm, dirty_now, err) < 0 ||
+		    vmm_virtio__dirty_collect(vm, dirty_now, err) < 0)
+			return -1;
+	}
 	if (diff) {
 		for (size_t i = 0; i < vmm_memory__bitmap_size(vm); i++)
 			vm->dirty_since_base[i] |= dirty_now[i];
@@ -117,6 +147,8 @@ static int become_base(struct vmm *vm, const char *dir, cella_err_t *err)
 	} else {
 		memset(vm->dirty_since_base, 0, vmm_memory__bitmap_size(vm));
 	}
+	if (vmm_virtio__dirty_start(vm, err) < 0)
+		return -1;
 	if (!vm->dirty_logging)
 		return vmm_memory__set_slots(vm, true, err);
 	return 0;
@@ -168,8 +200,16 @@ int vmm__snapshot(struct vmm *vm, const char *dir, bool diff, bool resume, cella
 		return -1;
 	}
 	rc = park_vcpus(vm, err);
-	if (rc == 0)
+	/*
+	 * In-flight rule: with the vCPUs parked no new request arrives; every request a
+	 * device popped completes into the used ring, then the devices stay locked until
+	 * memory is written, so device state, rings and RAM are one instant. Requests the
+	 * guest queued and no device popped stay in the avail rings for after a restore.
+	 */
+	if (rc == 0 && (rc = vmm_virtio__quiesce(vm, QUIESCE_TIMEOUT_MS, err)) == 0) {
 		rc = take_snapshot(vm, dir, diff, err);
+		vmm_virtio__unquiesce(vm);
+	}
 	/* On failure the VM goes back to what it was doing: a failed snapshot must not stop it. */
 	if (rc < 0 ? !was_paused : resume)
 		vmm__set_paused(vm, false);
@@ -230,6 +270,8 @@ void vmm__ctl_serve(struct vmm *vm, bool closing)
 	if (closing) {
 		req->rc = cella_error_make(&req->err, 0, "the VM is shutting down");
 		cella_error_set_status(req->err, 409);
+	} else if (!req->path) {
+		req->rc = pause_quiescent(vm, &req->err); /* a request without a path is a pause */
 	} else {
 		req->rc = vmm__snapshot(vm, req->path, req->diff, req->resume, &req->err);
 	}

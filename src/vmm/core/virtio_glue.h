@@ -15,6 +15,7 @@
 
 #include "core/pci_glue.h"
 #include "core/virtio_notify.h"
+#include "vdev/vdev_opts.h"
 
 struct vmm;
 struct vdev;
@@ -26,6 +27,7 @@ struct vmm_virtio {
 	struct vdev *dev[VMM_VIRTIO_MAX_DEVICES];
 	struct vmm_pci_irq irq[VMM_VIRTIO_MAX_DEVICES];
 	struct vmm_virtio_notify notify[VMM_VIRTIO_MAX_DEVICES];
+	struct vdev_opts opts[VMM_VIRTIO_MAX_DEVICES]; /* what created each device (snapshots) */
 };
 
 /*
@@ -36,5 +38,20 @@ struct vmm_virtio {
 int vmm_virtio__create(struct vmm *vm, cella_err_t *err);
 /* After the event loop stopped: destroys the devices and the bridge. */
 void vmm_virtio__destroy(struct vmm *vm);
+/* How many virtio devices the VM has. */
+unsigned vmm_virtio__count(const struct vmm *vm);
+/*
+ * Restore: creates a device of type at PCI slot from opts (moved into vm->virtio: released on
+ * success and failure alike). Before the event loop and vCPUs start.
+ */
+int vmm_virtio__attach(struct vmm *vm, const char *type, unsigned slot, struct vdev_opts *opts,
+		       cella_err_t *err);
+/*
+ * Snapshot, vCPUs parked: waits (at most timeout_ms) until no device has a request in flight
+ * and returns with every device locked, so the device thread can neither pop, complete nor
+ * receive until vmm_virtio__unquiesce(). Fails unlocked.
+ */
+int vmm_virtio__quiesce(struct vmm *vm, int timeout_ms, cella_err_t *err);
+void vmm_virtio__unquiesce(struct vmm *vm);
 
 #endif

@@ -87,23 +87,33 @@ static bool touches(uint32_t off, uint32_t len, uint32_t start, uint32_t size)
 	return off < start + size && start < off + len;
 }
 
-/* Runs under the device lock on a vCPU thread, after the device's own hook. */
-static void cfg_hook(void *opaque, uint32_t off, uint32_t len, bool is_write)
+/* Registers, moves or removes the ioeventfds to match BAR0 and memory decoding now. */
+static void follow_bar(struct vmm_virtio_notify *n)
 {
-	struct vmm_virtio_notify *n = opaque;
 	uint64_t base;
-	bool on;
+	bool on = bar_decodes(n, &base);
 
-	if (n->inner_hook)
-		n->inner_hook(n->inner_hook_opaque, off, len, is_write);
-	if (!is_write || (!touches(off, len, PCI_COMMAND, 2) && !touches(off, len, PCI_BAR0, 8)))
-		return;
-	on = bar_decodes(n, &base);
 	if (n->mapped && on && base == n->base)
 		return;
 	unmap(n);
 	if (on)
 		map(n, base);
+}
+
+/* Runs under the device lock on a vCPU thread, after the device's own hook. */
+static void cfg_hook(void *opaque, uint32_t off, uint32_t len, bool is_write)
+{
+	struct vmm_virtio_notify *n = opaque;
+
+	if (n->inner_hook)
+		n->inner_hook(n->inner_hook_opaque, off, len, is_write);
+	if (is_write && (touches(off, len, PCI_COMMAND, 2) || touches(off, len, PCI_BAR0, 8)))
+		follow_bar(n);
+}
+
+void vmm_virtio_notify__sync(struct vmm_virtio_notify *n)
+{
+	follow_bar(n);
 }
 
 static void bar_io(void *opaque, unsigned bar, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)

@@ -42,6 +42,8 @@ struct vmm_virtio_notify {
 
 /* Chains the hooks into dev's PCI function; after pci_bus__register(), before the vCPUs start. */
 void vmm_virtio_notify__attach(struct vmm_virtio_notify *n, struct vmm *vm, struct vdev *dev);
+/* After a restore wrote BAR0 and the command register directly: registers the ioeventfds. */
+void vmm_virtio_notify__sync(struct vmm_virtio_notify *n);
 /* With --debug, prints the MMIO notify count; the ioeventfds go with the VM fd. */
 void vmm_virtio_notify__detach(struct vmm_virtio_notify *n);
 

@@ -44,6 +44,7 @@ struct blk_job {
 struct vdev_blk {
 	struct vdev dev;
 	char path[PATH_MAX];
+	char abs_path[PATH_MAX]; /* path resolved at creation: what a snapshot records */
 	char serial[BLK_ID_BYTES + 1];
 	bool readonly;
 	int fd;
@@ -338,7 +339,8 @@ static unsigned blk_inflight(struct vdev *dev)
 {
 	struct vdev_blk *blk = to_blk(dev);
 
-	return blk->workers_ready ? workers_inflight(&blk->workers) : 0;
+	/* A request waiting for the rate limiter was popped too: a snapshot must wait for it. */
+	return (blk->workers_ready ? workers_inflight(&blk->workers) : 0) + (blk->pending ? 1 : 0);
 }
 
 /* ---- set-up ---- */
@@ -383,6 +385,9 @@ static int open_image(struct vdev_blk *blk, const char *what, cella_err_t *err)
 		return cella_error_make(err, 0, "%s: path: %s is not a regular file or block device", what,
 					blk->path);
 	}
+	/* Now, before any seccomp filter: a snapshot (main thread) may not resolve paths. */
+	if (!realpath(blk->path, blk->abs_path))
+		return cella_error_sys(err, "%s: path: resolving %s", what, blk->path);
 	if (blk->size < BLK_SECTOR_SIZE)
 		return cella_error_make(err, 0, "%s: path: %s is smaller than one 512-byte sector", what,
 					blk->path);
@@ -501,6 +506,16 @@ static void blk_sync(struct vdev *dev)
 	blk->rl_dirty = false;
 }
 
+static int blk_save_backend(struct vdev *dev, struct vdev_opts *o, cella_err_t *err)
+{
+	struct vdev_blk *blk = to_blk(dev);
+
+	if (vdev_opts_set(o, "path", blk->abs_path, err) < 0 ||
+	    vdev_opts_set(o, "readonly", blk->readonly ? "on" : "off", err) < 0)
+		return -1;
+	return vdev_opts_set(o, "serial", blk->serial, err);
+}
+
 static void blk_describe(struct vdev *dev, json_t *o)
 {
 	struct vdev_blk *blk = to_blk(dev);
@@ -533,6 +548,7 @@ const struct vdev_ops vdev_blk_ops = {
 	.reset = blk_reset,
 	.sync = blk_sync,
 	.inflight = blk_inflight,
+	.save_backend = blk_save_backend,
 	.update = blk_update,
 	.describe = blk_describe,
 	.destroy = blk_destroy,

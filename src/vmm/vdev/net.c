@@ -9,6 +9,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -425,6 +426,28 @@ static int net_update(struct vdev *dev, const struct vdev_opts *o, cella_err_t *
 	return 0;
 }
 
+static int net_save_backend(struct vdev *dev, struct vdev_opts *o, cella_err_t *err)
+{
+	struct vdev_net *net = to_net(dev);
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", net->mac[0], net->mac[1], net->mac[2],
+		 net->mac[3], net->mac[4], net->mac[5]);
+	if (vdev_opts_set(o, "tap", net->tap_name, err) < 0)
+		return -1;
+	return vdev_opts_set(o, "mac", mac, err);
+}
+
+/* rx chains stashed for a frame, a tx chain waiting for the TAP or the rate limiter. */
+static unsigned net_held_chains(struct vdev *dev, unsigned q)
+{
+	struct vdev_net *net = to_net(dev);
+
+	if (q == NET_RX)
+		return net->nstash;
+	return q == NET_TX && net->tx_waiting ? 1 : 0;
+}
+
 static void net_describe(struct vdev *dev, json_t *o)
 {
 	struct vdev_net *net = to_net(dev);
@@ -452,6 +475,8 @@ const struct vdev_ops vdev_net_ops = {
 	.reset = net_reset,
 	.sync = net_sync,
 	.update = net_update,
+	.save_backend = net_save_backend,
+	.held_chains = net_held_chains,
 	.describe = net_describe,
 	.destroy = net_destroy,
 };

@@ -318,7 +318,7 @@ int vdev_pop(struct vdev *dev, unsigned q)
 	_cleanup_error_ cella_err_t err = NULL;
 	int ret;
 
-	if (!vq)
+	if (!vq || dev->quiesced)
 		return 0;
 	ret = virtq__pop(vq, dev->chain, &err);
 	if (ret < 0) {

@@ -33,6 +33,7 @@
 #include "pci/msix.h"
 #include "pci/pci.h"
 #include "virtio/virtio_pci.h"
+#include "virtio/virtio_pci_state.h"
 #include "vdev/vdev_opts.h"
 
 #define VDEV_MAX_QUEUES 4
@@ -78,6 +79,15 @@ struct vdev_ops {
 	 * applies them in sync(). Optional.
 	 */
 	int (*update)(struct vdev *dev, const struct vdev_opts *opts, cella_err_t *err);
+	/*
+	 * Snapshot (lock held, nothing in flight): sets in o the back-end values a restore needs to
+	 * re-create this device as it is (absolute image path, the MAC in use, CID...). Optional.
+	 */
+	int (*save_backend)(struct vdev *dev, struct vdev_opts *o, cella_err_t *err);
+	/* Chains popped from queue q and held unused (offered again after a restore). Optional. */
+	unsigned (*held_chains)(struct vdev *dev, unsigned q);
+	/* Restore (lock held, before the device runs): the transport state is back. Optional. */
+	void (*restored)(struct vdev *dev);
 	/* Adds device-specific fields to the description. Optional. */
 	void (*describe)(struct vdev *dev, json_t *obj);
 	void (*destroy)(struct vdev *dev);
@@ -108,6 +118,7 @@ struct vdev {
 	unsigned resets;	   /* driver resets so far */
 	struct virtq_chain *chain; /* scratch for pops on the device thread */
 	uint64_t broken_queues;	   /* count, for describe() */
+	bool quiesced;		   /* a snapshot is waiting: pop nothing new (vdev_set_quiesced) */
 };
 
 /* ---- for the VMM ---- */
@@ -135,6 +146,26 @@ int vdev_update(struct vdev *dev, const struct vdev_opts *opts, cella_err_t *err
  */
 int vdev_drain(struct vdev *dev, int timeout_ms, cella_err_t *err);
 unsigned vdev_inflight(struct vdev *dev);
+/*
+ * Snapshots (vdev_state.c). Call with the device lock held (pci_device__lock(vdev_pci(dev))) and
+ * vdev_inflight() 0: every request the device popped is completed and in the used ring. The saved
+ * queue state offers chains the device held unused (net rx buffers) again; backend gets the
+ * options that re-create the device (vdev_create(type, backend, ...)).
+ */
+/*
+ * Lock held. On: the device pops no new request (queued ones wait in the avail rings), so what is
+ * in flight can only drain, even behind a rate limiter. Off: every queue is looked at again.
+ */
+void vdev_set_quiesced(struct vdev *dev, bool on);
+int vdev_save_state(struct vdev *dev, struct vdev_opts *backend, struct virtio_pci_state *st,
+		    cella_err_t *err);
+/*
+ * Loads saved transport state into a device just made by vdev_create() from the saved back-end
+ * options, before the event loop runs it; then looks at every live queue once (requests the guest
+ * queued before the snapshot and the device had not popped yet).
+ */
+int vdev_load_state(struct vdev *dev, const struct virtio_pci_state *st, cella_err_t *err);
+const char *vdev_type(const struct vdev *dev);
 /*
  * {"id", "type", "virtio_id", "pci" (once registered), "status", "features", "inflight",
  * device fields, "stats"}; NULL only on allocation failure.

@@ -287,3 +287,25 @@ int vdev_opts_check_unused(const struct vdev_opts *o, cella_err_t *err)
 			return cella_error_make(err, 0, "%s: unknown option '%s'", o->what, o->opt[i].key);
 	return 0;
 }
+
+int vdev_opts_set(struct vdev_opts *o, const char *key, const char *val, cella_err_t *err)
+{
+	char *v = strdup(val), *k;
+
+	if (!v)
+		return cella_error_sys(err, "%s: out of memory", o->what);
+	for (unsigned i = 0; i < o->n; i++) {
+		if (!strcmp(o->opt[i].key, key)) {
+			free(o->opt[i].val);
+			o->opt[i].val = v;
+			o->opt[i].used = false;
+			return 0;
+		}
+	}
+	k = strdup(key);
+	if (!k) {
+		free(v);
+		return cella_error_sys(err, "%s: out of memory", o->what);
+	}
+	return add(o, k, v, err);
+}

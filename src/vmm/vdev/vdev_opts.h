@@ -25,7 +25,7 @@ struct vdev_opt {
 };
 
 struct vdev_opts {
-	char what[32]; /* "--disk", for messages */
+	char what[64]; /* "--disk", for messages */
 	unsigned n;
 	struct vdev_opt opt[VDEV_OPTS_MAX];
 };
@@ -46,6 +46,8 @@ int vdev_opts_mac(const struct vdev_opts *o, const char *key, uint8_t mac[6], bo
 /* Copies a string option into buf (error if it does not fit); def when absent (may be NULL: buf = ""). */
 int vdev_opts_str(const struct vdev_opts *o, const char *key, const char *def, char *buf, size_t size,
 		  cella_err_t *err);
+/* Sets key to val, replacing a value already there (snapshots, restore overrides). */
+int vdev_opts_set(struct vdev_opts *o, const char *key, const char *val, cella_err_t *err);
 /* Fails naming the first key no getter asked for. */
 int vdev_opts_check_unused(const struct vdev_opts *o, cella_err_t *err);
 

@@ -475,6 +475,39 @@ static int vsock_start(struct vdev *dev, cella_err_t *err)
 	return vdev_watch(dev, vs->listen_fd, EPOLLIN, err);
 }
 
+static int vsock_save_backend(struct vdev *dev, struct vdev_opts *o, cella_err_t *err)
+{
+	struct vdev_vsock *vs = to_vsock(dev);
+	char cid[24];
+
+	snprintf(cid, sizeof(cid), "%" PRIu64, vs->cid);
+	if (vdev_opts_set(o, "cid", cid, err) < 0)
+		return -1;
+	return vdev_opts_set(o, "socket", vs->socket_path, err);
+}
+
+/*
+ * After a restore the guest believes in connections this process never had:
+ * a transport reset event (5.10.6.6) makes it drop them all and re-read its
+ * CID, which a clone may have changed. With no event buffer posted the guest
+ * learns it from the RST of its next packet instead.
+ */
+static void vsock_restored(struct vdev *dev)
+{
+	static const uint8_t transport_reset[4] = {0}; /* le32 id VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+	struct virtq_chain *c = dev->chain;
+
+	if (vdev_pop(dev, VSOCK_EVT) <= 0)
+		return;
+	if (c->write_len < sizeof(transport_reset)) {
+		vdev_push(dev, VSOCK_EVT, c->head, c->epoch, 0);
+	} else {
+		iov_from_buf(c->iov + c->nread, c->nwrite, 0, transport_reset, sizeof(transport_reset));
+		vdev_push(dev, VSOCK_EVT, c->head, c->epoch, sizeof(transport_reset));
+	}
+	vdev_signal(dev, VSOCK_EVT);
+}
+
 static void vsock_describe(struct vdev *dev, json_t *o)
 {
 	struct vdev_vsock *vs = to_vsock(dev);
@@ -499,6 +532,8 @@ const struct vdev_ops vdev_vsock_ops = {
 	.queue_kick = vsock_queue_kick,
 	.handle = vsock_handle,
 	.sync = vsock_sync,
+	.save_backend = vsock_save_backend,
+	.restored = vsock_restored,
 	.describe = vsock_describe,
 	.destroy = vsock_destroy,
 };

@@ -129,9 +129,25 @@ int virtq__enable(struct virtq *vq, const struct guest_mem *mem, uint16_t size, 
 void virtq__reset(struct virtq *vq)
 {
 	uint32_t epoch = vq->epoch;
+	struct dirty_track *dirty = vq->dirty;
 
 	memset(vq, 0, sizeof(*vq));
 	vq->epoch = epoch + 1;
+	vq->dirty = dirty;
+}
+
+/* The device is about to write the chain's writable buffers (a disk read, a received frame). */
+static void mark_writable(struct virtq *vq, const struct virtq_chain *c)
+{
+	for (unsigned i = c->nread; i < c->nread + c->nwrite; i++)
+		dirty_track__mark(vq->dirty, c->iov[i].iov_base, c->iov[i].iov_len);
+}
+
+/* avail_event lives in the used ring, which is guest memory the device writes. */
+static void publish_avail_event(struct virtq *vq)
+{
+	guest_store16(USED_AVAIL_EVENT(vq), vq->last_avail, __ATOMIC_RELAXED);
+	dirty_track__mark(vq->dirty, USED_AVAIL_EVENT(vq), 2);
 }
 
 /* Appends one buffer, keeping readable buffers before writable ones. */
@@ -239,7 +255,7 @@ int virtq__pop(struct virtq *vq, struct virtq_chain *chain, cella_err_t *err)
 	avail_idx = guest_load16(vq->avail + AVAIL_IDX_OFF, __ATOMIC_ACQUIRE);
 	if (avail_idx == vq->last_avail && vq->event_idx) {
 		/* Ask to be notified of the next buffer, then look again: it may have come in between. */
-		guest_store16(USED_AVAIL_EVENT(vq), vq->last_avail, __ATOMIC_RELAXED);
+		publish_avail_event(vq);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		avail_idx = guest_load16(vq->avail + AVAIL_IDX_OFF, __ATOMIC_ACQUIRE);
 	}
@@ -256,10 +272,37 @@ int virtq__pop(struct virtq *vq, struct virtq_chain *chain, cella_err_t *err)
 				    vq->last_avail & (vq->size - 1U), head, vq->size);
 	if (chain_walk(vq, head, chain, err) < 0)
 		return -1;
+	mark_writable(vq, chain);
 	vq->last_avail++;
 	if (vq->event_idx)
-		guest_store16(USED_AVAIL_EVENT(vq), vq->last_avail, __ATOMIC_RELAXED);
+		publish_avail_event(vq);
 	return 1;
+}
+
+int virtq__dirty_mark_held(struct virtq *vq, unsigned held, cella_err_t *err)
+{
+	struct virtq_chain *c;
+
+	if (!vq->dirty || !vq->enabled || vq->broken || !held)
+		return 0;
+	if (held > vq->size)
+		held = vq->size;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return cella_error_make(err, ENOMEM, "virtqueue: re-marking held chains");
+	for (unsigned i = held; i > 0; i--) {
+		uint16_t slot = (uint16_t)(vq->last_avail - i) & (vq->size - 1U);
+		uint16_t head = guest_load16(vq->avail + AVAIL_RING_OFF + 2U * slot, __ATOMIC_RELAXED);
+		cella_err_t walk_err = NULL;
+
+		if (head < vq->size && chain_walk(vq, head, c, &walk_err) == 0)
+			mark_writable(vq, c);
+		cella_error_release(&walk_err);
+	}
+	/* A slot the guest rewrote after handing it over hurts only its own snapshot: not a queue error. */
+	vq->broken = false;
+	free(c);
+	return 0;
 }
 
 int virtq__push(struct virtq *vq, uint16_t head, uint32_t len, cella_err_t *err)
@@ -275,9 +318,11 @@ int virtq__push(struct virtq *vq, uint16_t head, uint32_t len, cella_err_t *err)
 	elem = vq->used + USED_RING_OFF + 8U * (vq->used_idx & (vq->size - 1U));
 	guest_store32(elem, head);
 	guest_store32(elem + 4, len);
+	dirty_track__mark(vq->dirty, elem, 8);
 	vq->used_idx++;
 	/* Release: the element is visible before the index that publishes it. */
 	guest_store16(vq->used + USED_IDX_OFF, vq->used_idx, __ATOMIC_RELEASE);
+	dirty_track__mark(vq->dirty, vq->used + USED_IDX_OFF, 2);
 	return 0;
 }
 

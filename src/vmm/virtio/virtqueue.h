@@ -19,6 +19,7 @@
 
 #include <cella/error.h>
 
+#include "core/dirty_track.h"
 #include "guest_mem.h"
 #include "virtio/virtio_spec.h"
 
@@ -55,6 +56,12 @@ struct virtq {
 	uint16_t signalled_used; /* used_idx when the guest was last interrupted (event index) */
 	bool signalled_valid;
 	uint32_t epoch; /* bumped by every reset: tells chains popped before a reset from current ones */
+	/*
+	 * Where the device's guest-memory writes are logged for diff snapshots (a
+	 * popped chain's writable buffers, the used ring, avail_event), or NULL for
+	 * none. Set once by whoever creates the queue; survives resets, like epoch.
+	 */
+	struct dirty_track *dirty;
 };
 
 /*
@@ -65,11 +72,14 @@ struct virtq {
  */
 int virtq__enable(struct virtq *vq, const struct guest_mem *mem, uint16_t size, uint64_t desc_gpa,
 		  uint64_t avail_gpa, uint64_t used_gpa, uint64_t features, cella_err_t *err);
-/* Forgets everything but the epoch, which it advances (device reset or queue disable). */
+/* Forgets everything but the epoch, which it advances, and dirty (device reset or queue disable). */
 void virtq__reset(struct virtq *vq);
 
 /*
- * Takes the next available chain. Returns 1 with *chain filled, 0 when the
+ * Takes the next available chain. Its device-writable buffers are marked
+ * dirty in vq->dirty now, before the device (or a worker) writes them: a
+ * snapshot always waits for popped chains to complete, so a write is never
+ * outside the window the mark covers. Returns 1 with *chain filled, 0 when the
  * queue is empty, or a negative status when the queue is broken (err says why;
  * vq->broken is set and stays set until virtq__reset()).
  */
@@ -88,6 +98,16 @@ int virtq__push(struct virtq *vq, uint16_t head, uint32_t len, cella_err_t *err)
  * in the rings the driver set up afterwards.
  */
 int virtq__push_chain(struct virtq *vq, const struct virtq_chain *chain, uint32_t len, cella_err_t *err);
+
+/*
+ * Marks again, in vq->dirty, the writable buffers of the last `held` chains
+ * popped, which the device holds unused (net rx buffers waiting for a frame):
+ * a snapshot collects and clears the log while they are held, and the device
+ * writes them only afterwards. The chains are walked again from the rings; one
+ * the guest has corrupted since (it gave the slot away) is skipped, and the
+ * queue is not marked broken for it. Fails only for lack of memory.
+ */
+int virtq__dirty_mark_held(struct virtq *vq, unsigned held, cella_err_t *err);
 
 /*
  * After one or more pushes: must the guest be interrupted? Honours

@@ -11,9 +11,9 @@ clang "${flags[@]}" -o "$out/fuzz-blk-req" tests/fuzz/vdev/fuzz-blk-req.c src/vm
 clang "${flags[@]}" -o "$out/fuzz-vsock-pkt" tests/fuzz/vdev/fuzz-vsock-pkt.c src/vmm/vdev/vsock_pkt.c \
 	src/vmm/vdev/iov.c
 clang "${flags[@]}" -o "$out/fuzz-vsock-dev" tests/fuzz/vdev/fuzz-vsock-dev.c src/vmm/vdev/*.c \
-	src/vmm/virtio/virtio_pci.c src/vmm/virtio/virtqueue.c src/vmm/pci/pci_bus.c src/vmm/pci/pci_device.c \
+	src/vmm/virtio/virtio_pci.c src/vmm/virtio/virtio_pci_state.c src/vmm/virtio/virtqueue.c src/vmm/pci/pci_bus.c src/vmm/pci/pci_device.c \
 	src/vmm/pci/msix.c src/lib/error.c -ljansson -lpthread
 clang "${flags[@]}" -o "$out/fuzz-blk-dev" tests/fuzz/vdev/fuzz-blk-dev.c src/vmm/vdev/*.c \
-	src/vmm/virtio/virtio_pci.c src/vmm/virtio/virtqueue.c src/vmm/pci/pci_bus.c src/vmm/pci/pci_device.c \
+	src/vmm/virtio/virtio_pci.c src/vmm/virtio/virtio_pci_state.c src/vmm/virtio/virtqueue.c src/vmm/pci/pci_bus.c src/vmm/pci/pci_device.c \
 	src/vmm/pci/msix.c src/lib/error.c -ljansson -lpthread
 echo "built $out/fuzz-blk-req $out/fuzz-vsock-pkt $out/fuzz-vsock-dev $out/fuzz-blk-dev"

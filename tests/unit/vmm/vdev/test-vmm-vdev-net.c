@@ -196,7 +196,88 @@ static const char *scenario(bool mrg)
 	return why;
 }
 
-static void run_in_netns(bool mrg)
+/* Waits (bounded) for one frame of ours on pfd whose payload starts with fill; false if none. */
+static bool got_frame(int pfd, uint8_t fill, int timeout_ms)
+{
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	uint8_t in[2000];
+
+	while (poll(&p, 1, timeout_ms) == 1) {
+		ssize_t n = recv(pfd, in, sizeof(in), 0);
+
+		if (n > 14 && in[14] == (uint8_t)(fill + 14))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Snapshot with a tx chain held (popped, waiting for the rate limiter): the saved next-avail
+ * index offers it again, and a device re-created from the saved options sends it once.
+ */
+static const char *scenario_snapshot(bool unused)
+{
+	struct t_guest g;
+	struct virtio_pci_state *st = calloc(1, sizeof(*st));
+	struct vdev_opts o;
+	cella_err_t err = NULL;
+	uint8_t out[200], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	int pfd, ifindex;
+
+	t_guest_init(&g);
+	CHECK(st, "out of memory");
+	CHECK(vdev_create_from_string("net", "--net", "tap=" TAP ",mac=52:54:00:12:34:56,id=net0,iops=1",
+				      &g.env, &g.dev, &err) == 0,
+	      "create: %s", cella_error_string(err));
+	CHECK(t_driver_start(&g, 0) & VIRTIO_STATUS_DRIVER_OK, "driver did not start");
+	pfd = packet_socket(&ifindex);
+	CHECK(pfd >= 0, "packet socket on %s: %s", TAP, strerror(errno));
+	for (uint8_t i = 1; i <= 2; i++) {
+		uint64_t hdr = t_alloc(&g, HDR), data = t_alloc(&g, sizeof(out));
+		struct t_buf tx[2] = {{hdr, HDR, false}, {data, sizeof(out), false}};
+
+		memset(t_ptr(&g, hdr), 0, HDR);
+		frame(out, sizeof(out), bcast, guest_mac, i);
+		memcpy(t_ptr(&g, data), out, sizeof(out));
+		t_add_chain(&g, 1, tx, 2);
+	}
+	t_kick(&g, 1);
+	CHECK(t_run_until_used(&g, 1, 1, 5000), "first tx chain not returned");
+	t_run(&g, 0);
+	CHECK(t_used_idx(&g, 1) == 1, "the rate limiter let both frames through");
+	CHECK(got_frame(pfd, 1, 5000), "frame 1 never reached the TAP");
+	close(pfd);
+
+	pci_device__lock(vdev_pci(g.dev));
+	vdev_set_quiesced(g.dev, true);
+	CHECK(vdev_opts_parse(&o, "dev.virtio.0", "iops=1", &err) == 0, "opts");
+	CHECK(vdev_save_state(g.dev, &o, st, &err) == 0, "save: %s", cella_error_string(err));
+	pci_device__unlock(vdev_pci(g.dev));
+	CHECK(st->queue[1].last_avail == 1 && st->queue[1].used_idx == 1,
+	      "tx queue saved at avail %u used %u, expected 1 and 1 (the held chain offered again)",
+	      st->queue[1].last_avail, st->queue[1].used_idx);
+	CHECK(!strcmp(vdev_opts_get(&o, "tap"), TAP) &&
+		      !strcmp(vdev_opts_get(&o, "mac"), "52:54:00:12:34:56"),
+	      "saved back-end tap=%s mac=%s", vdev_opts_get(&o, "tap"), vdev_opts_get(&o, "mac"));
+
+	/* Restore: the TAP is free again once the old device is gone. */
+	vdev_destroy(g.dev);
+	CHECK(vdev_opts_set(&o, "iops", "0", &err) == 0, "opts");
+	CHECK(vdev_create("net", &o, &g.env, &g.dev, &err) == 0, "re-create: %s", cella_error_string(err));
+	vdev_opts_release(&o);
+	pfd = packet_socket(&ifindex);
+	CHECK(pfd >= 0, "packet socket on the new %s: %s", TAP, strerror(errno));
+	CHECK(vdev_load_state(g.dev, st, &err) == 0, "load: %s", cella_error_string(err));
+	CHECK(t_run_until_used(&g, 1, 2, 5000), "the held tx chain was not sent after the restore");
+	CHECK(got_frame(pfd, 2, 5000), "frame 2 never reached the new TAP");
+	CHECK(!got_frame(pfd, 2, 300), "frame 2 sent twice");
+	close(pfd);
+	free(st);
+	t_guest_free(&g);
+	return NULL;
+}
+
+static void run_in_netns(const char *(*scenario_fn)(bool), bool mrg)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -221,7 +302,7 @@ static void run_in_netns(bool mrg)
 		if (unshare(CLONE_NEWNET) < 0)
 			r = "unshare(CLONE_NEWNET) failed";
 		else
-			r = scenario(mrg);
+			r = scenario_fn(mrg);
 		if (r)
 			(void)!write(pipefd[1], r, strlen(r));
 		exit(r ? 1 : 0); /* exit(), not _exit(): LeakSanitizer checks the child too */
@@ -246,12 +327,17 @@ static void run_in_netns(bool mrg)
 
 static void test_tap_mergeable(void **state)
 {
-	run_in_netns(true);
+	run_in_netns(scenario, true);
 }
 
 static void test_tap_plain(void **state)
 {
-	run_in_netns(false);
+	run_in_netns(scenario, false);
+}
+
+static void test_snapshot_held_tx_chain(void **state)
+{
+	run_in_netns(scenario_snapshot, false);
 }
 
 static void test_options(void **state)
@@ -285,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tap_mergeable),
 		cmocka_unit_test(test_tap_plain),
+		cmocka_unit_test(test_snapshot_held_tx_chain),
 		cmocka_unit_test(test_options),
 	};
 

@@ -559,6 +559,170 @@ static void test_avail_event_published(void **state)
 	assert_int_equal(test_get16(&f->ram, avail_event), 2);
 }
 
+/* ---- device dirty tracking (core/dirty_track.h) ---- */
+
+#define PAGES (TEST_RAM_SIZE / DIRTY_TRACK_PAGE)
+
+/* The pages set in a collected bitmap, as a list, for readable failures. */
+static void expect_pages(struct dirty_track *t, const unsigned *want, size_t n)
+{
+	uint8_t bm[PAGES / 8] = {0};
+	size_t k = 0;
+
+	dirty_track__collect(t, bm);
+	for (unsigned p = 0; p < PAGES; p++) {
+		if (!(bm[p / 8] >> (p % 8) & 1))
+			continue;
+		if (k >= n || want[k] != p)
+			fail_msg("page %u is dirty, expected %s %u", p, k < n ? "page" : "no more than",
+				 k < n ? want[k] : (unsigned)n);
+		k++;
+	}
+	if (k != n)
+		fail_msg("page %u is not dirty", want[k]);
+}
+
+static void test_dirty_track_regions(void **state)
+{
+	struct test_ram ram;
+	struct guest_mem two;
+	struct dirty_track t = {0};
+	cella_err_t err = NULL;
+	uint8_t *hi;
+
+	(void)state;
+	test_ram_init(&ram);
+	/* Two regions as guest_mem__init() makes above 3 GiB: 64 pages low, the rest at 4 GiB. */
+	two = ram.mem;
+	two.region[0].size = 64 * DIRTY_TRACK_PAGE;
+	two.region[1] = (struct guest_mem_region){.gpa = GUEST_MEM_HIGH_START,
+						  .size = TEST_RAM_SIZE - 64 * DIRTY_TRACK_PAGE,
+						  .host = ram.host + 64 * 4096};
+	two.nregions = 2;
+	hi = two.region[1].host;
+	dirty_track__mark(&t, ram.host, 1); /* not logging yet: nothing */
+	dirty_track__mark(NULL, ram.host, 1);
+	assert_int_equal(dirty_track__start(&t, &two, &err), 0);
+	expect_pages(&t, NULL, 0);
+	dirty_track__mark(&t, ram.host + 5, 1);			   /* inside page 0 */
+	dirty_track__mark(&t, ram.host + 2 * 4096 - 1, 2);	   /* straddles pages 1 and 2 */
+	dirty_track__mark(&t, ram.host + 10 * 4096, 4096);	   /* exactly page 10 */
+	dirty_track__mark(&t, ram.host + 20 * 4096, 0);		   /* empty: nothing */
+	dirty_track__mark(&t, ram.host + 63 * 4096 + 4000, 200);   /* past region 0's end: clamped */
+	dirty_track__mark(&t, hi, 1);				   /* region 1's first page: bit 64 */
+	dirty_track__mark(&t, hi + 3 * 4096 + 1, 2 * 4096);	   /* three pages of region 1 */
+	dirty_track__mark(&t, hi + (PAGES - 65) * 4096, SIZE_MAX); /* the last page, huge length clamped */
+	dirty_track__mark(&t, ram.host + TEST_RAM_SIZE, 1);	   /* outside every region: ignored */
+	dirty_track__mark(&t, ram.host - 1, 1);
+	expect_pages(&t, (const unsigned[]){0, 1, 2, 10, 63, 64, 67, 68, 69, PAGES - 1}, 10);
+	/* Collecting cleared them; marking the same page twice sets one bit. */
+	expect_pages(&t, NULL, 0);
+	dirty_track__mark(&t, hi + 4096, 8);
+	dirty_track__mark(&t, hi + 4096 + 8, 8);
+	expect_pages(&t, (const unsigned[]){65}, 1);
+	/* A restart with the same layout keeps the bitmap; another layout is refused. */
+	dirty_track__mark(&t, ram.host, 1);
+	assert_int_equal(dirty_track__start(&t, &two, &err), 0);
+	expect_pages(&t, (const unsigned[]){0}, 1);
+	assert_true(dirty_track__start(&t, &ram.mem, &err) < 0);
+	assert_non_null(strstr(cella_error_string(err), "layout changed"));
+	cella_error_release(&err);
+	dirty_track__destroy(&t);
+	dirty_track__mark(&t, ram.host, 1); /* after destroy: not logging, nothing touched */
+	test_ram_free(&ram);
+}
+
+/* Pop marks the writable buffers (not the readable ones) and avail_event; push the used element and idx. */
+static void test_dirty_pop_push(void **state)
+{
+	struct fixture *f = *state;
+	struct dirty_track t = {0};
+	cella_err_t err = NULL;
+
+	/* Set before enable, as the VMM does at attach time: enable (a reset) keeps it. */
+	f->vq.dirty = &t;
+	assert_int_equal(virtq__enable(&f->vq, &f->ram.mem, QSIZE, DESC, AVAIL, USED,
+				       VIRTIO_BIT(VIRTIO_F_EVENT_IDX), &err),
+			 0);
+	assert_ptr_equal(f->vq.dirty, &t);
+	assert_int_equal(dirty_track__start(&t, &f->ram.mem, &err), 0);
+	test_desc(&f->ram, DESC, 2, 0x50000, 4096, VIRTQ_DESC_F_NEXT, 4); /* read: page 0x50 */
+	test_desc(&f->ram, DESC, 4, 0x60FFC, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 5); /* 0x60, 0x61 */
+	test_desc(&f->ram, DESC, 5, 0x70000, 0x2001, VIRTQ_DESC_F_WRITE, 0);		    /* 0x70..0x72 */
+	test_avail_add(&f->ram, AVAIL, QSIZE, 2);
+	pop_ok(f);
+	/* avail_event at USED + 4 + 8 * QSIZE: page 3, like the used ring. */
+	expect_pages(&t, (const unsigned[]){USED / 4096, 0x60, 0x61, 0x70, 0x71, 0x72}, 6);
+	assert_int_equal(virtq__push_chain(&f->vq, &f->chain, 12, &err), 0);
+	expect_pages(&t, (const unsigned[]){USED / 4096}, 1);
+	/* A device reset keeps the tracker; an empty pop publishing avail_event marks its page. */
+	virtq__reset(&f->vq);
+	assert_ptr_equal(f->vq.dirty, &t);
+	test_put16(&f->ram, AVAIL + 2, 0); /* the driver's fresh rings */
+	assert_int_equal(virtq__enable(&f->vq, &f->ram.mem, QSIZE, DESC, AVAIL, USED,
+				       VIRTIO_BIT(VIRTIO_F_EVENT_IDX), &err),
+			 0);
+	assert_int_equal(virtq__pop(&f->vq, &f->chain, &err), 0);
+	expect_pages(&t, (const unsigned[]){USED / 4096}, 1);
+	dirty_track__destroy(&t);
+}
+
+/* Until logging starts (the first full snapshot) pops and pushes mark nothing. */
+static void test_dirty_not_logging(void **state)
+{
+	struct fixture *f = *state;
+	struct dirty_track t = {0};
+	cella_err_t err = NULL;
+
+	f->vq.dirty = &t;
+	test_desc(&f->ram, DESC, 1, 0x40000, 64, VIRTQ_DESC_F_WRITE, 0);
+	test_avail_add(&f->ram, AVAIL, QSIZE, 1);
+	pop_ok(f);
+	assert_int_equal(virtq__push_chain(&f->vq, &f->chain, 64, &err), 0);
+	assert_int_equal(dirty_track__start(&t, &f->ram.mem, &err), 0);
+	expect_pages(&t, NULL, 0);
+	dirty_track__destroy(&t);
+}
+
+/* Chains still held at a snapshot (net rx buffers) are marked again after the collect cleared them. */
+static void test_dirty_mark_held(void **state)
+{
+	struct fixture *f = *state;
+	struct dirty_track t = {0};
+	cella_err_t err = NULL;
+
+	f->vq.dirty = &t;
+	assert_int_equal(dirty_track__start(&t, &f->ram.mem, &err), 0);
+	test_desc(&f->ram, DESC, 0, 0x40000, 16, VIRTQ_DESC_F_WRITE, 0);
+	test_desc(&f->ram, DESC, 1, 0x41000, 16, VIRTQ_DESC_F_WRITE, 0);
+	test_desc(&f->ram, DESC, 2, 0x42000, 16, VIRTQ_DESC_F_NEXT, 3); /* readable: never marked */
+	test_desc(&f->ram, DESC, 3, 0x43000, 0x1001, VIRTQ_DESC_F_WRITE, 0);
+	test_avail_add(&f->ram, AVAIL, QSIZE, 0);
+	test_avail_add(&f->ram, AVAIL, QSIZE, 1);
+	test_avail_add(&f->ram, AVAIL, QSIZE, 2);
+	pop_ok(f);
+	pop_ok(f);
+	pop_ok(f);
+	expect_pages(&t, (const unsigned[]){0x40, 0x41, 0x43, 0x44}, 4);
+	/* The device holds the last two (as net's stash would): they alone come back. */
+	assert_int_equal(virtq__dirty_mark_held(&f->vq, 2, &err), 0);
+	expect_pages(&t, (const unsigned[]){0x41, 0x43, 0x44}, 3);
+	/* More than the queue holds is clamped; none held marks nothing. */
+	assert_int_equal(virtq__dirty_mark_held(&f->vq, 0, &err), 0);
+	expect_pages(&t, NULL, 0);
+	assert_int_equal(virtq__dirty_mark_held(&f->vq, 1000, &err), 0);
+	expect_pages(&t, (const unsigned[]){0x40, 0x41, 0x43, 0x44}, 4);
+	/* A held slot the guest corrupted since is skipped, and the queue stays usable. */
+	test_desc(&f->ram, DESC, 1, 0x41000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, QSIZE + 5);
+	assert_int_equal(virtq__dirty_mark_held(&f->vq, 2, &err), 0);
+	assert_false(f->vq.broken);
+	expect_pages(&t, (const unsigned[]){0x43, 0x44}, 2);
+	/* Without a tracker it is a no-op. */
+	f->vq.dirty = NULL;
+	assert_int_equal(virtq__dirty_mark_held(&f->vq, 2, &err), 0);
+	dirty_track__destroy(&t);
+}
+
 #define T(fn)	    cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define T_PLAIN(fn) cmocka_unit_test_setup_teardown(fn, setup_plain, teardown)
 #define T_EVENT(fn) cmocka_unit_test_setup_teardown(fn, setup_event_idx, teardown)
@@ -603,6 +767,10 @@ int main(void)
 		T_EVENT(test_event_idx_notify),
 		T_EVENT(test_event_idx_wrap),
 		T_EVENT(test_avail_event_published),
+		cmocka_unit_test(test_dirty_track_regions),
+		T(test_dirty_pop_push),
+		T(test_dirty_not_logging),
+		T(test_dirty_mark_held),
 	};
 
 	return cmocka_run_group_tests_name("vmm-virtio-virtqueue", tests, NULL, NULL);
