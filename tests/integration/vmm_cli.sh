@@ -214,6 +214,218 @@ case_api_shutdown() {
 	[ ! -e "$sock" ] || fail "API socket left behind"
 }
 
+# Freezes one thread of another process (PTRACE_SEIZE + PTRACE_INTERRUPT stop that thread alone), says
+# "frozen" on stdout, and lets it go (PTRACE_DETACH) once the file GO exists, or after 30 s whatever happens.
+write_freezer() {
+	cat >"$TEST_TMP/freeze.py" <<'PY'
+import ctypes, os, sys, time
+
+tid, go = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_DETACH, PTRACE_SEIZE, PTRACE_INTERRUPT, WALL = 17, 0x4206, 0x4207, 0x40000000
+if libc.ptrace(PTRACE_SEIZE, tid, None, None) != 0 or libc.ptrace(PTRACE_INTERRUPT, tid, None, None) != 0:
+    e = ctypes.get_errno()
+    sys.exit("%sptrace %d: %s" % ("denied: " if e == 1 else "", tid, os.strerror(e)))
+os.waitpid(tid, WALL)
+print("frozen", flush=True)
+deadline = time.monotonic() + 30
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.02)
+libc.ptrace(PTRACE_DETACH, tid, None, None)
+PY
+}
+
+# PUT /vm/state "paused" answers only once every vCPU has left KVM_RUN and parked. One vCPU thread is
+# frozen (ptrace) while it runs the guest, so it cannot park: the pause must not answer for as long as
+# that lasts (1 s is watched; without the wait the answer comes in milliseconds), and must answer 204
+# once the thread runs again, with no vCPU thread in the ioctl (syscall 16 in /proc/PID/task/TID/syscall).
+case_api_pause_waits_for_vcpus() {
+	need_kvm
+	need_root
+	need_cmd curl
+	need_cmd python3
+	local sock=$TEST_TMP/pause.sock guest=$GUESTS/entry/pause-resume.elf pid fpid cpid i t tid sc code rc
+	local tids=()
+	[ -f "$guest" ] || fail "$guest not built"
+	write_freezer
+	"$VMM" --kernel "$guest" --cpus 2 --memory 32 --api-socket "$sock" </dev/null >"$TEST_TMP/pause.out" \
+		2>"$TEST_TMP/pause.err" &
+	pid=$!
+	fpid=
+	cpid=
+	# shellcheck disable=SC2064
+	trap "touch '$TEST_TMP/go'; kill -9 $pid 2>/dev/null; wait" EXIT # nothing outlives the case, frozen or not
+	for i in $(seq 600); do
+		grep -q '^count 3$' "$TEST_TMP/pause.out" 2>/dev/null && [ -S "$sock" ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q '^count 3$' "$TEST_TMP/pause.out" && [ -S "$sock" ] ||
+		fail "guest or API never got ready: $(cat "$TEST_TMP/pause.err")"
+	for t in /proc/$pid/task/*; do
+		[[ "$(cat "$t/comm" 2>/dev/null)" == vcpu* ]] && tids+=("${t##*/}")
+	done
+	[ ${#tids[@]} -eq 2 ] || fail "expected 2 vCPU threads (comm vcpuN), found ${#tids[@]}"
+
+	python3 "$TEST_TMP/freeze.py" "${tids[0]}" "$TEST_TMP/go" >"$TEST_TMP/freeze.out" 2>&1 &
+	fpid=$!
+	for i in $(seq 200); do
+		grep -q frozen "$TEST_TMP/freeze.out" && break
+		kill -0 $fpid 2>/dev/null || break
+		sleep 0.05
+	done
+	if grep -q '^denied: ' "$TEST_TMP/freeze.out"; then
+		echo "ptrace is not allowed here (no CAP_SYS_PTRACE?): $(cat "$TEST_TMP/freeze.out")"
+		exit 77
+	fi
+	grep -q frozen "$TEST_TMP/freeze.out" || fail "could not freeze vCPU thread ${tids[0]}: $(cat "$TEST_TMP/freeze.out")"
+	curl -s --max-time 30 --unix-socket "$sock" -o "$TEST_TMP/pause.body" -w '%{http_code}' -X PUT \
+		-d '{"state":"paused"}' http://localhost/vm/state >"$TEST_TMP/pause.code" &
+	cpid=$!
+	# A negative check: the answer must not come while the thread is frozen, however fast the host.
+	sleep 1
+	kill -0 $cpid 2>/dev/null ||
+		fail "PUT paused answered ($(cat "$TEST_TMP/pause.code")) while vCPU thread ${tids[0]} could not park"
+	touch "$TEST_TMP/go"
+	wait $fpid
+	wait $cpid
+	code=$(cat "$TEST_TMP/pause.code")
+	[ "$code" = 204 ] || fail "PUT paused answered '$code' once the vCPU ran again: $(cat "$TEST_TMP/pause.body")"
+	for tid in "${tids[@]}"; do
+		sc=$(cut -d' ' -f1 "/proc/$pid/task/$tid/syscall" 2>/dev/null)
+		[ -n "$sc" ] || fail "cannot read /proc/$pid/task/$tid/syscall"
+		[ "$sc" != 16 ] || fail "vCPU thread $tid still in ioctl (KVM_RUN) after PUT paused answered"
+	done
+	grep -q '"state": *"paused"' <<<"$(curl -s --max-time 10 --unix-socket "$sock" http://localhost/vm)" ||
+		fail "GET /vm does not say paused"
+	for state in running force-shutdown; do
+		code=$(curl -s --max-time 10 --unix-socket "$sock" -o "$TEST_TMP/pause.body" -w '%{http_code}' -X PUT \
+			-d "{\"state\":\"$state\"}" http://localhost/vm/state)
+		[ "$code" = 204 ] || fail "PUT $state answered '$code': $(cat "$TEST_TMP/pause.body")"
+	done
+	rc=0
+	wait $pid || rc=$?
+	[ $rc -eq 0 ] || fail "exit status $rc after force-shutdown, expected 0: $(cat "$TEST_TMP/pause.err")"
+	grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$TEST_TMP/pause.err" &&
+		fail "sanitizer report: $(cat "$TEST_TMP/pause.err")"
+	return 0
+}
+
+# "restore" and "restore_devices" in the JSON config: the JSON form of --restore and --restore-device
+# reaches the restored device (a path that does not exist is refused, exit 2, naming it), and a
+# --restore-device flag for the same id replaces the file's entry (flags override the file). The
+# blk-writer guest (guests/snapshot) is snapshotted mid-run, its image moved away; the restore runs on
+# the flag's copy to PASS. Malformed fields are named.
+case_config_restore_devices() {
+	need_kvm
+	need_cmd curl
+	local dir=$TEST_TMP/rd guest=$GUESTS/snapshot/blk-writer.elf pid i code rc
+	[ -f "$guest" ] || fail "$guest not built"
+	mkdir -p "$dir"
+	printf '{"restore_devices": {"disk0": {"path": "x"}}}' >"$dir/alone.json"
+	vmm --kernel "$GUESTS/hello.elf" --config "$dir/alone.json"
+	expect_usage_error 'restore_devices'
+	printf '{"restore": "%s", "restore_devices": {"disk0": {"path": ["x"]}}}' "$dir/snap" >"$dir/bad.json"
+	vmm --config "$dir/bad.json"
+	expect_usage_error "$dir/bad.json: restore_devices: disk0: path: expected a string"
+	printf '{"restore": "%s", "restore_devices": ["disk0"]}' "$dir/snap" >"$dir/bad.json"
+	vmm --config "$dir/bad.json"
+	expect_usage_error "$dir/bad.json: restore_devices: expected an object of device ids"
+
+	truncate -s 4M "$dir/disk.img"
+	"$VMM" --kernel "$guest" --memory 32 --cmdline stop=3000 --disk "path=$dir/disk.img,id=disk0,iops=1000" \
+		--console "file:$dir/orig.log" --api-socket "$dir/api.sock" </dev/null >/dev/null 2>"$dir/orig.err" &
+	pid=$!
+	# shellcheck disable=SC2064
+	trap "kill -9 $pid 2>/dev/null" EXIT
+	for i in $(seq 600); do
+		[ "$(grep -c '^done' "$dir/orig.log" 2>/dev/null)" -ge 100 ] && [ -S "$dir/api.sock" ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -S "$dir/api.sock" ] && [ "$(grep -c '^done' "$dir/orig.log")" -ge 100 ] ||
+		fail "the writer did not get going: $(cat "$dir/orig.err")"
+	code=$(curl -s --max-time 60 --unix-socket "$dir/api.sock" -o "$dir/snap.resp" -w '%{http_code}' -X PUT \
+		-d "{\"path\":\"$dir/snap\",\"type\":\"full\",\"resume\":false}" http://localhost/vm/snapshot)
+	[ "$code" = 204 ] || fail "PUT /vm/snapshot: HTTP $code $(cat "$dir/snap.resp")"
+	kill -TERM $pid
+	wait $pid
+	mv "$dir/disk.img" "$dir/copy.img"
+
+	printf '{"restore": "%s", "console": "file:%s", "restore_devices": {"disk0": {"path": "%s", "iops": 1000}}}' \
+		"$dir/snap" "$dir/r.log" "$dir/gone.img" >"$dir/restore.json"
+	vmm --config "$dir/restore.json"
+	expect_usage_error "dev.virtio.0 (disk0): path: cannot open $dir/gone.img"
+	rc=0
+	timeout -k 5 120 "$VMM" --config "$dir/restore.json" --restore-device "disk0:path=$dir/copy.img" \
+		</dev/null >/dev/null 2>"$dir/r.err" || rc=$?
+	[ $rc -eq 1 ] || fail "restore with the flag's disk: exit $rc, expected 1 (PASS): $(cat "$dir/r.err")"
+	grep -q '^PASS$' "$dir/r.log" || fail "the restored writer did not PASS: $(tail -c 200 "$dir/r.log")"
+	grep -q "restored $dir/snap" "$dir/r.err" || fail "no restore line: $(cat "$dir/r.err")"
+	[ ! -e "$dir/gone.img" ] || fail "the file's path was used after all"
+}
+
+# Asynchronous teardown (docs/vmm.md): while the VM runs, a cella-teardown child shares the VMM's memory and
+# holds nothing but KVM fds; once the VMM has exited it goes away by itself. --no-async-teardown starts none.
+teardown_helper_of() { # VMM pid: prints the pid of its cella-teardown child, if any
+	local p
+	for p in $(pgrep -P "$1" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = cella-teardown ] && echo "$p"
+	done
+}
+
+case_async_teardown() {
+	need_kvm
+	local mode pid helper i fds rc
+	for mode in async sync; do
+		rm -f "$TEST_TMP/in"
+		mkfifo "$TEST_TMP/in"
+		exec 3<>"$TEST_TMP/in"
+		if [ $mode = async ]; then
+			"$VMM" --kernel "$GUESTS/echo.elf" --memory 32 <&3 >"$TEST_TMP/echo.out" 2>"$TEST_TMP/echo.err" &
+		else
+			"$VMM" --no-async-teardown --kernel "$GUESTS/echo.elf" --memory 32 <&3 >"$TEST_TMP/echo.out" \
+				2>"$TEST_TMP/echo.err" &
+		fi
+		pid=$!
+		# shellcheck disable=SC2064
+		trap "kill -9 $pid 2>/dev/null" EXIT
+		for i in $(seq 600); do
+			grep -q READY "$TEST_TMP/echo.out" 2>/dev/null && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.05
+		done
+		grep -q READY "$TEST_TMP/echo.out" || fail "$mode: guest never got READY: $(cat "$TEST_TMP/echo.err")"
+		helper=$(teardown_helper_of $pid)
+		if [ $mode = async ]; then
+			[ -n "$helper" ] || fail "no cella-teardown child of the VMM"
+			fds=$(for f in /proc/"$helper"/fd/*; do readlink "$f"; done | sort | uniq -c)
+			grep -qv "anon_inode:kvm-" <<<"$fds" && fail "the helper holds more than KVM fds: $fds"
+			grep -q "anon_inode:kvm-vm" <<<"$fds" || fail "the helper holds no VM fd: $fds"
+			grep -q "anon_inode:kvm-vcpu:0" <<<"$fds" || fail "the helper holds no vCPU fd: $fds"
+		else
+			[ -z "$helper" ] || fail "--no-async-teardown still started a helper ($helper)"
+		fi
+		printf 'x' >&3
+		rc=0
+		wait $pid || rc=$?
+		exec 3>&-
+		[ $rc -eq 1 ] || fail "$mode: echo guest exit status $rc: $(cat "$TEST_TMP/echo.out" "$TEST_TMP/echo.err")"
+		if [ -n "$helper" ]; then
+			for i in $(seq 100); do
+				[ "$(cat "/proc/$helper/comm" 2>/dev/null)" = cella-teardown ] || break
+				grep -q '^State:.*Z' "/proc/$helper/status" 2>/dev/null && break
+				sleep 0.05
+			done
+			[ "$(cat "/proc/$helper/comm" 2>/dev/null)" = cella-teardown ] &&
+				! grep -q '^State:.*Z' "/proc/$helper/status" 2>/dev/null &&
+				fail "cella-teardown $helper still runs 5 s after the VMM exited"
+		fi
+	done
+	return 0
+}
+
 check "--help" case_help
 check "--cpus 0 named, status 2" case_bad_cpus
 check "--memory lots named, status 2" case_bad_memory
@@ -232,4 +444,7 @@ check "--hugepages without huge pages: clear error" case_hugepages_error
 check "--hugepages with free huge pages runs" case_hugepages_run
 check "VMM memory overhead <= 5 MiB (release build)" case_memory_overhead
 check "API: describe, pause, resume, shutdown (ACPI power button)" case_api_shutdown
+check "API: PUT paused answers only once every vCPU has parked (one held outside by ptrace)" case_api_pause_waits_for_vcpus
+check "config.json: restore and restore_devices (JSON --restore-device; a flag replaces its id)" case_config_restore_devices
+check "asynchronous teardown: a cella-teardown child with only KVM fds, gone after exit; --no-async-teardown" case_async_teardown
 done_testing

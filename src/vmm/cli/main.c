@@ -14,6 +14,7 @@
 #include "api/seccomp.h"
 #include "cli/control.h"
 #include "core/config.h"
+#include "core/teardown.h"
 #include "core/threads.h"
 #include "core/vmm.h"
 
@@ -56,6 +57,12 @@ static int run(struct vmm_config *cfg)
 	if (r < 0) {
 		vmm__destroy(vm);
 		return fail(&err, VMM_EXIT_HOST_ERROR);
+	}
+	/* The kernel's VM teardown after our exit, not before it (teardown.h). Not essential. */
+	if (cfg->async_teardown && vmm_teardown__detach(&err) < 0) {
+		fprintf(stderr, "cella-vmm: warning: %s; the VM is torn down before exit\n",
+			cella_error_string(err));
+		cella_error_release(&err);
 	}
 	if (cfg->api_socket && vmm_api__start(cfg->api_socket, &vmm_control_ops, vm, &api, &err) < 0) {
 		vmm__destroy(vm);

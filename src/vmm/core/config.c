@@ -20,6 +20,7 @@ void vmm_config__init(struct vmm_config *cfg)
 	cfg->cpus = 1;
 	cfg->console = VMM_CONSOLE_STDIO;
 	cfg->seccomp = true;
+	cfg->async_teardown = true;
 }
 
 void vmm_config__release(struct vmm_config *cfg)
@@ -30,6 +31,10 @@ void vmm_config__release(struct vmm_config *cfg)
 	free(cfg->console_path);
 	free(cfg->api_socket);
 	free(cfg->restore);
+	for (unsigned i = 0; i < cfg->noverrides; i++) {
+		free(cfg->overrides[i].id);
+		free(cfg->overrides[i].opts);
+	}
 	vmm_config__release_vdevs(cfg);
 	vmm_config__init(cfg);
 }
@@ -159,9 +164,145 @@ static int json_bool_field(json_t *root, const char *key, bool *out, const char 
 	return 0;
 }
 
-static const char *const known_fields[] = {"kernel",  "initrd",	     "cmdline",	   "memory_mib",
-					   "cpus",    "console",     "api_socket", "hugepages",
-					   "seccomp", "cpu_profile", NULL};
+/*
+ * One back-end override for device id (idlen bytes). A later one for the same id
+ * replaces one from a --config file (flags override the file); two flags for one
+ * id are refused, as they would silently drop options.
+ */
+static int add_override(struct vmm_config *cfg, const char *id, size_t idlen, const char *opts,
+			bool from_file, const char *what, cella_err_t *err)
+{
+	struct vmm_restore_override *o = NULL;
+	char *id_copy, *opts_copy;
+
+	for (unsigned i = 0; i < cfg->noverrides; i++) {
+		if (strlen(cfg->overrides[i].id) != idlen || strncmp(cfg->overrides[i].id, id, idlen))
+			continue;
+		if (!cfg->overrides[i].from_file)
+			return usage_error(err, 0, "%s: %s: %s", what, cfg->overrides[i].id,
+					   "given twice (put every option of one device in one flag)");
+		o = &cfg->overrides[i];
+	}
+	if (!o && cfg->noverrides == VMM_CONFIG_MAX_OVERRIDES)
+		return usage_error(err, 0, "%s: more than %d devices", what, VMM_CONFIG_MAX_OVERRIDES);
+	id_copy = strndup(id, idlen);
+	opts_copy = strdup(opts);
+	if (!id_copy || !opts_copy) {
+		free(id_copy);
+		free(opts_copy);
+		return usage_error(err, ENOMEM, "%s: %s", what, "out of memory");
+	}
+	if (o) {
+		free(o->id);
+		free(o->opts);
+	} else {
+		o = &cfg->overrides[cfg->noverrides++];
+	}
+	*o = (struct vmm_restore_override){.id = id_copy, .opts = opts_copy, .from_file = from_file};
+	return 0;
+}
+
+/* --restore-device ID:KEY=VALUE,...: the id is checked against the snapshot at restore, the options by the device. */
+static int add_override_arg(struct vmm_config *cfg, const char *arg, cella_err_t *err)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!colon || colon == arg || !colon[1] || !strchr(colon, '='))
+		return usage_error(
+			err, 0, "%s: %s", "--restore-device",
+			"expected ID:KEY=VALUE[,KEY=VALUE...] (e.g. net0:tap=tap7,mac=02:00:00:00:00:07)");
+	return add_override(cfg, arg, (size_t)(colon - arg), colon + 1, false, "--restore-device", err);
+}
+
+/* Appends KEY=VALUE to *opts (a comma in the value doubled, as vdev_opts_parse() reads it). */
+static int append_option(char **opts, const char *key, const char *value)
+{
+	size_t len = *opts ? strlen(*opts) : 0;
+	char *grown = realloc(*opts, len + 1 + strlen(key) + 1 + 2 * strlen(value) + 1);
+	char *p;
+
+	if (!grown)
+		return -1;
+	*opts = grown;
+	p = grown + len;
+	if (len)
+		*p++ = ',';
+	p = stpcpy(p, key);
+	*p++ = '=';
+	for (const char *v = value; *v; v++) {
+		if (*v == ',')
+			*p++ = ',';
+		*p++ = *v;
+	}
+	*p = '\0';
+	return 0;
+}
+
+/* One device of "restore_devices": {"KEY": "VALUE" | integer | boolean, ...} as a KEY=VALUE,... string. */
+static int override_opts_from_json(json_t *obj, const char *what, char **out, cella_err_t *err)
+{
+	_cleanup_free_ char *opts = NULL;
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
+		return usage_error(
+			err, 0, "%s: %s", what,
+			"expected an object of back-end options (e.g. {\"path\": \"/vm/c1.img\"})");
+	json_object_foreach (obj, key, v) {
+		char num[32];
+		const char *value;
+
+		if (!*key || strpbrk(key, ",="))
+			return usage_error(err, 0, "%s: '%s': %s", what, key, "not an option name");
+		if (json_is_string(v)) {
+			value = json_string_value(v);
+		} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			value = num;
+		} else if (json_is_boolean(v)) {
+			value = json_is_true(v) ? "on" : "off";
+		} else {
+			return usage_error(err, 0, "%s: %s: %s", what, key,
+					   "expected a string, a non-negative integer or a boolean");
+		}
+		if (append_option(&opts, key, value) < 0)
+			return usage_error(err, ENOMEM, "%s: %s", what, "out of memory");
+	}
+	*out = steal_pointer(&opts);
+	return 0;
+}
+
+/* "restore_devices": {"ID": {...}, ...}: the JSON form of --restore-device ID:KEY=VALUE,... */
+static int load_overrides_json(struct vmm_config *cfg, json_t *root, const char *origin, cella_err_t *err)
+{
+	json_t *devices = json_object_get(root, "restore_devices");
+	const char *id;
+	json_t *obj;
+
+	if (!devices)
+		return 0;
+	if (!json_is_object(devices))
+		return usage_error(
+			err, 0, "%s: restore_devices: %s", origin,
+			"expected an object of device ids (e.g. {\"disk0\": {\"path\": \"...\"}})");
+	json_object_foreach (devices, id, obj) {
+		_cleanup_free_ char *opts = NULL;
+		char what[512];
+
+		snprintf(what, sizeof(what), "%s: restore_devices: %s", origin, id);
+		if (!*id || strchr(id, ':'))
+			return usage_error(err, 0, "%s: %s", what, "not a device id");
+		if (override_opts_from_json(obj, what, &opts, err) < 0 ||
+		    add_override(cfg, id, strlen(id), opts, true, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *const known_fields[] = {
+	"kernel",    "initrd",	"cmdline",     "memory_mib",	 "cpus",    "console",	       "api_socket",
+	"hugepages", "seccomp", "cpu_profile", "async_teardown", "restore", "restore_devices", NULL};
 
 int vmm_config__parse_cpu_profile(struct vmm_config *cfg, const char *value, const char *what,
 				  cella_err_t *err)
@@ -194,7 +335,9 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 	}
 	if (json_string_field(root, "kernel", &cfg->kernel, origin, err) < 0 ||
 	    json_string_field(root, "initrd", &cfg->initrd, origin, err) < 0 ||
-	    json_string_field(root, "api_socket", &cfg->api_socket, origin, err) < 0)
+	    json_string_field(root, "api_socket", &cfg->api_socket, origin, err) < 0 ||
+	    json_string_field(root, "restore", &cfg->restore, origin, err) < 0 ||
+	    load_overrides_json(cfg, root, origin, err) < 0)
 		return -1;
 	value = json_object_get(root, "cmdline");
 	if (value) {
@@ -239,7 +382,8 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 			return -1;
 	}
 	if (json_bool_field(root, "hugepages", &cfg->hugepages, origin, err) < 0 ||
-	    json_bool_field(root, "seccomp", &cfg->seccomp, origin, err) < 0)
+	    json_bool_field(root, "seccomp", &cfg->seccomp, origin, err) < 0 ||
+	    json_bool_field(root, "async_teardown", &cfg->async_teardown, origin, err) < 0)
 		return -1;
 	return vmm_config__load_vdevs_json(cfg, root, origin, err);
 }
@@ -293,7 +437,16 @@ int vmm_config__load_file(struct vmm_config *cfg, const char *path, cella_err_t 
 
 int vmm_config__check(const struct vmm_config *cfg, cella_err_t *err)
 {
+	if (!cfg->restore && cfg->noverrides)
+		return usage_error(err, 0, "%s: %s", "--restore-device (\"restore_devices\")",
+				   "only with --restore (\"restore\")");
 	if (cfg->restore) {
+		/* The devices come from the snapshot too; --restore-device changes their back-ends. */
+		if (cfg->nvdevs)
+			return usage_error(
+				err, 0, "%s: %s", "--restore",
+				"the snapshot holds the virtio devices; drop --disk, --net, --vsock, "
+				"--rng and --virtio-console (change a back-end with --restore-device)");
 		/* The snapshot decides the machine: memory, vCPUs and the guest's whole state come from it. */
 		if (cfg->kernel || cfg->initrd || cfg->cmdline)
 			return usage_error(
@@ -330,9 +483,11 @@ enum {
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
 	OPT_NO_SECCOMP,
+	OPT_NO_ASYNC_TEARDOWN,
 	OPT_DEBUG,
 	OPT_RESTORE,
 	OPT_CPU_PROFILE,
+	OPT_RESTORE_DEVICE,
 	OPT_VDEV, /* --disk, --net, --vsock, --rng, --virtio-console (config_vdev.c) */
 };
 
@@ -347,9 +502,11 @@ static const struct option long_options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+	{"no-async-teardown", no_argument, NULL, OPT_NO_ASYNC_TEARDOWN},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"cpu-profile", required_argument, NULL, OPT_CPU_PROFILE},
+	{"restore-device", required_argument, NULL, OPT_RESTORE_DEVICE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"disk", required_argument, NULL, OPT_VDEV},
 	{"net", required_argument, NULL, OPT_VDEV},
@@ -444,6 +601,9 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 		case OPT_NO_SECCOMP:
 			cfg->seccomp = false;
 			break;
+		case OPT_NO_ASYNC_TEARDOWN:
+			cfg->async_teardown = false;
+			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
 			break;
@@ -453,6 +613,10 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 			break;
 		case OPT_RESTORE:
 			if (set_string(&cfg->restore, optarg, "--restore", err) < 0)
+				return -1;
+			break;
+		case OPT_RESTORE_DEVICE:
+			if (add_override_arg(cfg, optarg, err) < 0)
 				return -1;
 			break;
 		case OPT_VDEV:
@@ -487,11 +651,20 @@ const char *vmm_config__usage(void)
 	       "  --hugepages            back guest RAM with 2 MiB huge pages                 \"hugepages\"\n"
 	       "  --no-seccomp           do not install the per-thread seccomp filters        \"seccomp\": "
 	       "false\n"
+	       "  --no-async-teardown    tear the VM down before exiting, not after           "
+	       "\"async_teardown\": false\n"
+	       "                         (by default a helper, cella-teardown, holds the KVM fds and\n"
+	       "                         the memory until the VMM is gone, so the caller does not wait)\n"
 	       "  --debug                log port and MMIO accesses no device claims (once per address)\n"
 	       "  --cpu-profile P        paravirt (default): KVM's PV CPUID leaves; full: none  "
 	       "\"cpu_profile\"\n"
 	       "  --restore DIR          resume the VM saved in snapshot DIR (PUT /vm/snapshot) instead\n"
-	       "                         of booting a kernel; memory and vCPUs come from the snapshot\n"
+	       "                         of booting a kernel; memory, vCPUs and devices come from it\n"
+	       "                                                                              \"restore\"\n"
+	       "  --restore-device ID:KEY=VALUE[,..]  with --restore: change a back-end option of\n"
+	       "                         device ID (a clone: net0:tap=tap7,mac=..., a vsock cid=,\n"
+	       "                         socket=, a disk path=); docs/snapshots.md\n"
+	       "                         \"restore_devices\": {\"ID\": {\"KEY\": VALUE, ..}, ..}\n"
 	       "  --disk path=P[,readonly=on]  virtio-blk on a raw image (repeatable)      \"disks\": [..]\n"
 	       "  --net tap=NAME[,mac=M]  virtio-net on a TAP device (repeatable)            \"net\": [..]\n"
 	       "  --vsock cid=N,socket=P  virtio-vsock, host side on unix socket P         \"vsock\": {..}\n"

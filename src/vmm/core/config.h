@@ -17,12 +17,24 @@ struct vmm_vdev_spec;
 #define VMM_CONFIG_MIN_MEMORY_MIB  2
 #define VMM_CONFIG_MAX_MEMORY_MIB  (1024 * 1024) /* 1 TiB */
 #define VMM_CONFIG_DEFAULT_MEM_MIB 128
+#define VMM_CONFIG_MAX_OVERRIDES   16
 
 /* Exit statuses of cella-vmm (docs/vmm.md). A debug-exit write of v gives (v << 1) | 1. */
 #define VMM_EXIT_OK	    0 /* guest powered off or asked for a reset */
 #define VMM_EXIT_HOST_ERROR 1
 #define VMM_EXIT_USAGE	    2
 #define VMM_EXIT_CRASH	    3
+
+/*
+ * --restore-device ID:KEY=VALUE[,KEY=VALUE...]: a back-end option of the
+ * snapshot's device ID replaced for this restore (a clone's MAC, TAP, vsock
+ * CID and socket, its own copy of a disk image).
+ */
+struct vmm_restore_override {
+	char *id;
+	char *opts;	/* KEY=VALUE,... in --disk syntax */
+	bool from_file; /* "restore_devices" of --config: a flag for the same id replaces it */
+};
 
 enum vmm_console_kind {
 	VMM_CONSOLE_STDIO,
@@ -46,9 +58,12 @@ struct vmm_config {
 	char *console_path; /* VMM_CONSOLE_FILE only */
 	char *api_socket;
 	char *restore; /* --restore DIR: a snapshot to resume instead of a kernel to boot */
+	struct vmm_restore_override overrides[VMM_CONFIG_MAX_OVERRIDES];
+	unsigned noverrides;
 	bool hugepages;
 	bool seccomp;
-	bool debug; /* log unclaimed port/MMIO accesses */
+	bool async_teardown; /* the kernel's VM teardown after our exit (core/teardown.h) */
+	bool debug;	     /* log unclaimed port/MMIO accesses */
 	enum vmm_cpu_profile cpu_profile;
 	bool help; /* --help was given: print usage, run nothing */
 	/* The virtio devices (config_vdev.h), nvdevs of them. */

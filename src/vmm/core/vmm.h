@@ -63,6 +63,8 @@ struct vmm_state_caps {
 };
 
 /* A request the API thread hands to the main thread (which may do file I/O under its filter). */
+/* A request for the main thread: a snapshot to path, or (path == NULL) a pause (PUT /vm/state paused),
+ * answered once the vCPUs are parked and the devices drained. */
 struct vmm_ctl_request {
 	const char *path;
 	bool diff, resume;
