@@ -50,6 +50,13 @@ int cella_cli_usage_error(cella_err_t *err, const char *verb, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 /* Turns getopt_long's '?' or ':' (opterr = 0, optstring starting with ':') into a usage error. */
 int cella_cli_option_error(cella_err_t *err, const char *verb, int c, char **argv);
+/*
+ * The options of the verbs that take only --format, --socket and --help: parses them (getopt_long, optind
+ * left at the first operand). Returns 0 to go on, 1 when --help was printed (the verb exits 0), or a
+ * negative value with *err set.
+ */
+int cella_cli_format_options(int argc, char **argv, const struct cella_cli_verb *verb,
+			     enum cella_cli_format *format, const char **socket_opt, cella_err_t *err);
 /* Fails when positional arguments remain after the options. */
 int cella_cli_no_arguments(cella_err_t *err, const char *verb, int argc, char **argv);
 

@@ -279,7 +279,8 @@ int cella_client_sync(const char *socket_path, const char *method, const char *p
 	return 0;
 }
 
-int cella_client_wait(const char *socket_path, json_t *reply, json_t **op, cella_err_t *err)
+int cella_client_wait_progress(const char *socket_path, json_t *reply, json_t **op,
+			       struct cella_progress *progress, cella_err_t *err)
 {
 	const char *url = json_string_value(json_object_get(reply, "operation"));
 	time_t deadline = time(NULL) + OPERATION_MAX_S;
@@ -287,7 +288,8 @@ int cella_client_wait(const char *socket_path, json_t *reply, json_t **op, cella
 
 	if (url == NULL || url[0] == '\0')
 		return cella_error_make(err, EPROTO, "cellad's reply names no operation");
-	snprintf(path, sizeof(path), "%s/wait?timeout=30", url);
+	/* A bar is redrawn every second; otherwise one long wait at a time. */
+	snprintf(path, sizeof(path), "%s/wait?timeout=%d", url, progress && progress->tty ? 1 : 30);
 	while (time(NULL) < deadline) {
 		json_t *doc = NULL, *meta;
 		const char *status;
@@ -298,6 +300,8 @@ int cella_client_wait(const char *socket_path, json_t *reply, json_t **op, cella
 		meta = json_object_get(doc, "metadata");
 		status = json_string_value(json_object_get(meta, "status"));
 		if (status && strcmp(status, "Success") == 0) {
+			if (progress)
+				cella_progress_done(progress, "done");
 			if (op)
 				*op = json_incref(meta);
 			json_decref(doc);
@@ -307,14 +311,38 @@ int cella_client_wait(const char *socket_path, json_t *reply, json_t **op, cella
 			int ret = cella_error_make(err, 0, "%s",
 						   json_string_value(json_object_get(meta, "err")) ?: status);
 
+			if (progress)
+				cella_progress_done(progress, "failed");
 			json_decref(doc);
 			return ret;
 		}
+		if (progress)
+			cella_progress_update(progress, meta);
 		json_decref(doc);
 	}
+	if (progress)
+		cella_progress_done(progress, "still running");
 	return cella_error_make(err, ETIMEDOUT,
 				"operation %s still running after %d s (it goes on in cellad)", url,
 				OPERATION_MAX_S);
+}
+
+int cella_client_wait(const char *socket_path, json_t *reply, json_t **op, cella_err_t *err)
+{
+	return cella_client_wait_progress(socket_path, reply, op, NULL, err);
+}
+
+int cella_client_async_progress(const char *socket_path, const char *method, const char *path, json_t *body,
+				json_t **op, struct cella_progress *progress, cella_err_t *err)
+{
+	json_t *doc = NULL;
+	int status = 0, ret;
+
+	if (request_json(socket_path, method, path, body, &status, &doc, err) < 0)
+		return -1;
+	ret = cella_client_wait_progress(socket_path, doc, op, progress, err);
+	json_decref(doc);
+	return ret;
 }
 
 int cella_client_async(const char *socket_path, const char *method, const char *path, json_t *body,
@@ -328,4 +356,9 @@ int cella_client_async(const char *socket_path, const char *method, const char *
 	ret = cella_client_wait(socket_path, doc, op, err);
 	json_decref(doc);
 	return ret;
+}
+
+int cella_client_connect(const char *socket_path, cella_err_t *err)
+{
+	return connect_daemon(socket_path, err);
 }

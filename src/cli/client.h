@@ -13,6 +13,7 @@
 #include <cella/error.h>
 
 #include "cli.h"
+#include "progress.h"
 
 #define CELLA_CLIENT_DEFAULT_SOCKET "/run/cella/cella.sock"
 
@@ -34,6 +35,20 @@ int cella_client_sync(const char *socket, const char *method, const char *path, 
 /* Waits (bounded) for an async reply's operation and fails with its error; *op (may be NULL) = the
  * finished operation. */
 int cella_client_wait(const char *socket, json_t *reply, json_t **op, cella_err_t *err);
+/* As cella_client_wait, showing the operation's progress (may be NULL) as it goes. */
+int cella_client_wait_progress(const char *socket, json_t *reply, json_t **op,
+			       struct cella_progress *progress, cella_err_t *err);
+/* As cella_client_async, with progress (may be NULL). */
+int cella_client_async_progress(const char *socket, const char *method, const char *path, json_t *body,
+				json_t **op, struct cella_progress *progress, cella_err_t *err);
+/* A connected socket to cellad (timeouts set), or -1 with an error saying how to fix it. */
+int cella_client_connect(const char *socket, cella_err_t *err);
+/* GET path into the file dest (written beside it, renamed into place when complete). */
+int cella_client_download(const char *socket, const char *path, const char *dest, cella_err_t *err);
+/* An image alias or fingerprint prefix as the fingerprint path segment: *fp malloc'd. */
+int cella_client_image_fingerprint(const char *socket, const char *image, char **fp, cella_err_t *err);
+/* A progress display on stderr for `what` (a bar when stderr is a terminal). */
+void cella_client_progress_init(struct cella_progress *p, const char *what);
 /* A request answered with an operation, waited for. body may be NULL. */
 int cella_client_async(const char *socket, const char *method, const char *path, json_t *body, json_t **op,
 		       cella_err_t *err);
@@ -42,7 +57,11 @@ int cella_client_async(const char *socket, const char *method, const char *path,
 int cella_cli_state_verb(const struct cella_cli_verb *verb, const char *action, int argc, char **argv,
 			 cella_err_t *err);
 
+extern const struct cella_cli_verb cella_cli_verb_config;
 extern const struct cella_cli_verb cella_cli_verb_console;
+extern const struct cella_cli_verb cella_cli_verb_info;
+extern const struct cella_cli_verb cella_cli_verb_logs;
+extern const struct cella_cli_verb cella_cli_verb_network;
 extern const struct cella_cli_verb cella_cli_verb_delete;
 extern const struct cella_cli_verb cella_cli_verb_exec;
 extern const struct cella_cli_verb cella_cli_verb_image;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `cella image import|list|delete`: cellad's images. */
+/* `cella image import|list|delete|publish|export`: cellad's images. */
 #include "client.h"
 
 #include <errno.h>
@@ -11,28 +11,47 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cella/cleanup.h>
+
 static const char image_help[] =
 	"NAME\n"
-	"    cella image - import, list and delete images\n"
+	"    cella image - import, list, delete, publish and export images\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    cella image import [--alias NAME]... TARBALL|DIRECTORY\n"
+	"    cella image import [--alias NAME]... TARBALL|DIRECTORY|EXPORTED-FILE\n"
 	"    cella image import --vm [--alias NAME]... DIRECTORY\n"
 	"    cella image list [--format text|json]\n"
 	"    cella image delete IMAGE...\n"
+	"    cella image publish [--alias NAME]... [--property KEY=VALUE]... INSTANCE\n"
+	"    cella image export IMAGE FILE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    import uploads a root file system tarball (any format and compression\n"
 	"    libarchive reads) or has cellad copy a directory, and prints the new\n"
-	"    image's fingerprint. With --vm, DIRECTORY holds a VM image: a kernel file\n"
-	"    named kernel (PVH ELF, bzImage or Multiboot), optionally initrd and\n"
-	"    cmdline. list prints FINGERPRINT (12 digits), ALIASES and\n"
-	"    CREATED. delete removes images no instance uses; IMAGE is an alias or a\n"
-	"    fingerprint prefix.\n"
+	"    image's fingerprint. A file made by 'cella image export' is imported\n"
+	"    with its properties and its type (container or VM). With --vm,\n"
+	"    DIRECTORY holds a VM image: a kernel file named kernel (PVH ELF,\n"
+	"    bzImage or Multiboot), optionally initrd and cmdline. list prints\n"
+	"    FINGERPRINT (12 digits), ALIASES and CREATED. delete removes images no\n"
+	"    instance uses.\n"
+	"\n"
+	"    publish turns the root file system of a stopped container INSTANCE (its\n"
+	"    image with the changes made in it) into a new image and prints its\n"
+	"    fingerprint; files the container's root owns belong to root in the image.\n"
+	"\n"
+	"    export writes IMAGE as one tar file, FILE: metadata.json (type,\n"
+	"    properties, the fingerprint and aliases it had) followed by the image's\n"
+	"    tree. FILE is written under a temporary name and renamed when complete.\n"
+	"\n"
+	"    IMAGE is an alias or a fingerprint (or a unique prefix of one). Long\n"
+	"    operations show a progress bar on standard error when it is a terminal,\n"
+	"    and one final line otherwise.\n"
 	"\n"
 	"OPTIONS\n"
 	"    -a, --alias NAME\n"
-	"        Give the imported image this alias (repeatable).\n"
+	"        Give the imported or published image this alias (repeatable).\n"
+	"    -p, --property KEY=VALUE\n"
+	"        publish: set an image property (repeatable), e.g. description=...\n"
 	"    --vm\n"
 	"        import a VM image directory instead of a root file system.\n"
 	"    -f, --format text|json\n"
@@ -47,10 +66,18 @@ static const char image_help[] =
 
 enum { OPT_SOCKET = 256, OPT_VM };
 
+/* Prints the new image's fingerprint from a finished operation. */
+static void print_fingerprint(json_t *op)
+{
+	printf("%s\n",
+	       json_string_value(json_object_get(json_object_get(op, "metadata"), "fingerprint")) ?: "?");
+}
+
 static int import_image(const char *socket_path, const char *source, json_t *aliases, bool vm,
 			cella_err_t *err)
 {
 	json_t *doc = NULL, *op = NULL;
+	struct cella_progress progress;
 	struct stat st;
 	int status = 0, ret;
 
@@ -70,7 +97,9 @@ static int import_image(const char *socket_path, const char *source, json_t *ali
 			return cella_error_sys(err, "image import: '%s'", source);
 		body = json_pack("{s:{s:s, s:s}, s:O}", "source", "type", vm ? "vm-directory" : "directory",
 				 "path", real, "aliases", aliases);
-		ret = cella_client_async(socket_path, "POST", "/1.0/images", body, &op, err);
+		cella_client_progress_init(&progress, "Importing image");
+		ret = cella_client_async_progress(socket_path, "POST", "/1.0/images", body, &op, &progress,
+						  err);
 		json_decref(body);
 	} else {
 		char *header = NULL;
@@ -94,14 +123,49 @@ static int import_image(const char *socket_path, const char *source, json_t *ali
 		    strcmp(json_string_value(json_object_get(doc, "type")), "error") == 0)
 			ret = cella_error_make(err, 0, "%s",
 					       json_string_value(json_object_get(doc, "error")));
+		cella_client_progress_init(&progress, "Importing image");
 		if (ret == 0)
-			ret = cella_client_wait(socket_path, doc, &op, err);
+			ret = cella_client_wait_progress(socket_path, doc, &op, &progress, err);
 		json_decref(doc);
 	}
 	if (ret < 0)
 		return cella_error_wrap(err, "image import '%s'", source);
-	printf("%s\n", json_string_value(json_object_get(json_object_get(op, "metadata"), "fingerprint")));
+	print_fingerprint(op);
 	json_decref(op);
+	return 0;
+}
+
+static int publish_image(const char *socket_path, const char *instance, json_t *aliases, json_t *properties,
+			 cella_err_t *err)
+{
+	struct cella_progress progress;
+	json_t *body, *op = NULL;
+	int ret;
+
+	if (!cella_client_name_ok(instance))
+		return cella_cli_usage_error(err, "image", "publish: invalid instance name '%s'", instance);
+	body = json_pack("{s:{s:s, s:s}, s:O, s:O}", "source", "type", "instance", "name", instance,
+			 "aliases", aliases, "properties", properties);
+	cella_client_progress_init(&progress, "Publishing image");
+	ret = cella_client_async_progress(socket_path, "POST", "/1.0/images", body, &op, &progress, err);
+	json_decref(body);
+	if (ret < 0)
+		return cella_error_wrap(err, "image publish '%s'", instance);
+	print_fingerprint(op);
+	json_decref(op);
+	return 0;
+}
+
+static int export_image(const char *socket_path, const char *image, const char *file, cella_err_t *err)
+{
+	_cleanup_free_ char *fp = NULL;
+	char path[512];
+
+	if (cella_client_image_fingerprint(socket_path, image, &fp, err) < 0)
+		return cella_error_wrap(err, "image export");
+	snprintf(path, sizeof(path), "/1.0/images/%s/export", fp);
+	if (cella_client_download(socket_path, path, file, err) < 0)
+		return cella_error_wrap(err, "image export '%s' to '%s'", image, file);
 	return 0;
 }
 
@@ -165,23 +229,38 @@ static int delete_image(const char *socket_path, const char *image, cella_err_t 
 static int image_run(int argc, char **argv, cella_err_t *err)
 {
 	static const struct option longopts[] = {
-		{"alias", required_argument, NULL, 'a'},  {"vm", no_argument, NULL, OPT_VM},
-		{"format", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+		{"alias", required_argument, NULL, 'a'},
+		{"vm", no_argument, NULL, OPT_VM},
+		{"format", required_argument, NULL, 'f'},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"property", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	enum cella_cli_format format = CELLA_CLI_FORMAT_TEXT;
 	const char *socket_opt = NULL, *sub;
-	json_t *aliases = json_array();
+	json_t *aliases = json_array(), *properties = json_object();
 	bool vm = false;
 	int c, ret = 0;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":a:f:p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			json_array_append_new(aliases, json_pack("{s:s}", "name", optarg));
 			break;
+		case 'p': {
+			const char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || eq == optarg) {
+				cella_cli_usage_error(err, "image",
+						      "--property: expected KEY=VALUE, got '%s'", optarg);
+				goto fail;
+			}
+			json_object_setn_new(properties, optarg, (size_t)(eq - optarg), json_string(eq + 1));
+			break;
+		}
 		case 'f':
 			if (cella_cli_parse_format("image", optarg, &format, err) < 0)
 				goto fail;
@@ -194,6 +273,7 @@ static int image_run(int argc, char **argv, cella_err_t *err)
 			break;
 		case 'h':
 			json_decref(aliases);
+			json_decref(properties);
 			cella_cli_print_verb_help(&cella_cli_verb_image, stdout);
 			return CELLA_EXIT_OK;
 		default:
@@ -202,7 +282,7 @@ static int image_run(int argc, char **argv, cella_err_t *err)
 		}
 	}
 	if (optind >= argc) {
-		cella_cli_usage_error(err, "image", "expected import, list or delete");
+		cella_cli_usage_error(err, "image", "expected import, list, delete, publish or export");
 		goto fail;
 	}
 	sub = argv[optind++];
@@ -223,20 +303,36 @@ static int image_run(int argc, char **argv, cella_err_t *err)
 		}
 		for (int i = optind; i < argc && ret == 0; i++)
 			ret = delete_image(cella_client_socket(socket_opt), argv[i], err);
+	} else if (strcmp(sub, "publish") == 0) {
+		if (argc - optind != 1) {
+			cella_cli_usage_error(err, "image", "publish: expected one INSTANCE");
+			goto fail;
+		}
+		ret = publish_image(cella_client_socket(socket_opt), argv[optind], aliases, properties, err);
+	} else if (strcmp(sub, "export") == 0) {
+		if (argc - optind != 2) {
+			cella_cli_usage_error(err, "image", "export: expected IMAGE and FILE");
+			goto fail;
+		}
+		ret = export_image(cella_client_socket(socket_opt), argv[optind], argv[optind + 1], err);
 	} else {
-		cella_cli_usage_error(err, "image", "unknown subcommand '%s' (import, list or delete)", sub);
+		cella_cli_usage_error(err, "image",
+				      "unknown subcommand '%s' (import, list, delete, publish or export)",
+				      sub);
 		goto fail;
 	}
 	json_decref(aliases);
+	json_decref(properties);
 	return ret < 0 ? -1 : CELLA_EXIT_OK;
 fail:
 	json_decref(aliases);
+	json_decref(properties);
 	return -1;
 }
 
 const struct cella_cli_verb cella_cli_verb_image = {
 	.name = "image",
-	.summary = "import, list and delete images",
+	.summary = "import, list, delete, publish and export images",
 	.help = image_help,
 	.run = image_run,
 };

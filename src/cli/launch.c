@@ -22,7 +22,8 @@ static const char launch_help[] =
 	"    an application container: COMMAND runs as its first process instead of\n"
 	"    the image's /sbin/init, and the instance stops when it ends. With --vm,\n"
 	"    a virtual machine: IMAGE must be a VM image (cella image import --vm),\n"
-	"    and cellad runs it in its own cella-vmm process.\n"
+	"    and cellad runs it in its own cella-vmm process. Progress is shown on\n"
+	"    standard error (a bar on a terminal, one final line otherwise).\n"
 	"\n"
 	"OPTIONS\n"
 	"    -c, --config KEY=VALUE\n"
@@ -61,6 +62,7 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	const char *socket_opt = NULL;
+	struct cella_progress progress;
 	json_t *config = json_object(), *body;
 	bool start = true, vm = false;
 	int c, ret;
@@ -112,7 +114,9 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 	body = json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", argv[optind + 1], "type",
 			 vm ? "vm" : "container", "source", image_source(argv[optind]), "config", config,
 			 "start", start);
-	ret = cella_client_async(cella_client_socket(socket_opt), "POST", "/1.0/instances", body, NULL, err);
+	cella_client_progress_init(&progress, start ? "Launching instance" : "Creating instance");
+	ret = cella_client_async_progress(cella_client_socket(socket_opt), "POST", "/1.0/instances", body,
+					  NULL, &progress, err);
 	json_decref(body);
 	if (ret < 0)
 		return ret;

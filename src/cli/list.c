@@ -29,40 +29,17 @@ static const char list_help[] =
 	"EXIT STATUS\n"
 	"    0 on success, 1 when cellad cannot be reached, 2 on a usage error.\n";
 
-enum { OPT_SOCKET = 256 };
-
 static int list_run(int argc, char **argv, cella_err_t *err)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	enum cella_cli_format format = CELLA_CLI_FORMAT_TEXT;
 	const char *socket_opt = NULL;
 	json_t *list = NULL, *inst;
 	size_t i;
 	int c;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cella_cli_parse_format("list", optarg, &format, err) < 0)
-				return -1;
-			break;
-		case OPT_SOCKET:
-			socket_opt = optarg;
-			break;
-		case 'h':
-			cella_cli_print_verb_help(&cella_cli_verb_list, stdout);
-			return CELLA_EXIT_OK;
-		default:
-			return cella_cli_option_error(err, "list", c, argv);
-		}
-	}
+	c = cella_cli_format_options(argc, argv, &cella_cli_verb_list, &format, &socket_opt, err);
+	if (c != 0)
+		return c < 0 ? -1 : CELLA_EXIT_OK;
 	if (cella_cli_no_arguments(err, "list", argc, argv) < 0)
 		return -1;
 	if (cella_client_sync(cella_client_socket(socket_opt), "GET", "/1.0/instances?recursion=1", NULL,

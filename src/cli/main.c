@@ -12,10 +12,11 @@
 
 /* The verbs, alphabetical (the order `cella --help` lists them in). */
 static const struct cella_cli_verb *const verbs[] = {
-	&cella_cli_verb_check, &cella_cli_verb_console, &cella_cli_verb_delete,	 &cella_cli_verb_exec,
-	&cella_cli_verb_help,  &cella_cli_verb_image,	&cella_cli_verb_launch,	 &cella_cli_verb_list,
-	&cella_cli_verb_pause, &cella_cli_verb_restart, &cella_cli_verb_resume,	 &cella_cli_verb_snapshot,
-	&cella_cli_verb_start, &cella_cli_verb_stop,	&cella_cli_verb_version,
+	&cella_cli_verb_check,	&cella_cli_verb_config,	 &cella_cli_verb_console, &cella_cli_verb_delete,
+	&cella_cli_verb_exec,	&cella_cli_verb_help,	 &cella_cli_verb_image,	  &cella_cli_verb_info,
+	&cella_cli_verb_launch, &cella_cli_verb_list,	 &cella_cli_verb_logs,	  &cella_cli_verb_network,
+	&cella_cli_verb_pause,	&cella_cli_verb_restart, &cella_cli_verb_resume,  &cella_cli_verb_snapshot,
+	&cella_cli_verb_start,	&cella_cli_verb_stop,	 &cella_cli_verb_version,
 };
 
 static const char main_help_head[] =

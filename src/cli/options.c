@@ -63,3 +63,38 @@ int cella_cli_no_arguments(cella_err_t *err, const char *verb, int argc, char **
 		return cella_cli_usage_error(err, verb, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
+
+int cella_cli_format_options(int argc, char **argv, const struct cella_cli_verb *verb,
+			     enum cella_cli_format *format, const char **socket_opt, cella_err_t *err)
+{
+	enum { OPT_SOCKET = 256 };
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*format = CELLA_CLI_FORMAT_TEXT;
+	*socket_opt = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cella_cli_parse_format(verb->name, optarg, format, err) < 0)
+				return -1;
+			break;
+		case OPT_SOCKET:
+			*socket_opt = optarg;
+			break;
+		case 'h':
+			cella_cli_print_verb_help(verb, stdout);
+			return 1;
+		default:
+			return cella_cli_option_error(err, verb->name, c, argv);
+		}
+	}
+	return 0;
+}

@@ -80,7 +80,14 @@ static int action(const char *socket_path, const char *cmd, const char *instance
 		method = "DELETE";
 		snprintf(path, sizeof(path), "/1.0/instances/%s/snapshots/%s", instance, snap);
 	}
-	ret = cella_client_async(socket_path, method, path, body, NULL, err);
+	if (strcmp(cmd, "create") == 0) {
+		struct cella_progress progress;
+
+		cella_client_progress_init(&progress, "Creating snapshot");
+		ret = cella_client_async_progress(socket_path, method, path, body, NULL, &progress, err);
+	} else {
+		ret = cella_client_async(socket_path, method, path, body, NULL, err);
+	}
 	json_decref(body);
 	return ret < 0 ? ret : CELLA_EXIT_OK;
 }

@@ -10,6 +10,8 @@
 
 #include "events.h"
 #include "http.h"
+#include "image_tar.h"
+#include "image_transfer.h"
 #include "images.h"
 #include "operations.h"
 #include "util.h"
@@ -103,6 +105,7 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 	struct cellad *d = r->d;
 	cella_err_t err = NULL;
 	json_t *args, *aliases, *op = NULL, *body = NULL;
+	cellad_op_fn fn = cellad_op_image_import;
 	enum MHD_Result ret;
 
 	if (r->raw_upload) {
@@ -115,6 +118,9 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 		if (aliases == NULL)
 			return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		args = json_pack("{s:s, s:o}", "tarball", r->upload_path, "aliases", aliases);
+		/* A file made by GET /1.0/images/FP/export carries its metadata: imported as such. */
+		if (cellad_tar_is_export(r->upload_path))
+			fn = cellad_op_image_import_export;
 	} else {
 		json_t *source, *props;
 		const char *type, *path;
@@ -129,16 +135,27 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 		props = json_object_get(body, "properties");
 		if (!json_is_object(source) || type == NULL) {
 			json_decref(body);
-			return cellad_reply_error(
-				r, MHD_HTTP_BAD_REQUEST,
-				"source.type: required (\"directory\"; or POST the tarball itself)");
+			return cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+						  "source.type: required (\"directory\", \"vm-directory\", "
+						  "\"instance\"; or POST the "
+						  "tarball itself)");
+		}
+		if (strcmp(type, "instance") == 0) {
+			aliases = parse_aliases(json_object_get(body, "aliases"), NULL, &err);
+			if (aliases == NULL) {
+				json_decref(body);
+				return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+			}
+			ret = cellad_image_publish_request(r, body, aliases);
+			json_decref(body);
+			return ret;
 		}
 		if (strcmp(type, "directory") != 0 && strcmp(type, "vm-directory") != 0) {
-			ret = cellad_reply_error(
-				r, MHD_HTTP_BAD_REQUEST,
-				"source.type: unsupported '%s' (\"directory\", \"vm-directory\"; "
-				"or POST the tarball itself)",
-				type);
+			ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+						 "source.type: unsupported '%s' (\"directory\", "
+						 "\"vm-directory\", \"instance\"; "
+						 "or POST the tarball itself)",
+						 type);
 			json_decref(body);
 			return ret;
 		}
@@ -165,8 +182,8 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 		json_decref(body);
 	}
 	pthread_mutex_lock(&d->lock);
-	if (cellad_op_submit_locked(d, "Importing image", json_pack("{s:[]}", "images"), args,
-				    cellad_op_image_import, &op, &err) < 0) {
+	if (cellad_op_submit_locked(d, "Importing image", json_pack("{s:[]}", "images"), args, fn, &op,
+				    &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		return reply_err(r, 500, &err);
 	}

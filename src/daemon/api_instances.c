@@ -111,6 +111,29 @@ static enum MHD_Result submit(struct cellad_request *r, const char *description,
 	return cellad_reply_async(r, op);
 }
 
+/* A field POST /1.0/instances does not know is refused, naming it: a typo ("confg") must not be
+ * silently ignored. True after replying. */
+static bool unknown_field(struct cellad_request *r, json_t *body, enum MHD_Result *ret)
+{
+	static const char *const known[] = {"name", "type", "source", "config", "start"};
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (body, key, v) {
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			*ret = cellad_reply_error(
+				r, MHD_HTTP_BAD_REQUEST,
+				"%s: unknown field (known: name, type, source, config, start)", key);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* POST {"name", "type", "source": {"alias"|"fingerprint"}, "config": {...}, "start": bool} */
 enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 {
@@ -125,6 +148,10 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 
 	if (body == NULL)
 		return ret;
+	if (unknown_field(r, body, &ret)) {
+		json_decref(body);
+		return ret;
+	}
 	name = json_string_value(json_object_get(body, "name"));
 	type = json_string_value(json_object_get(body, "type"));
 	source = json_object_get(body, "source");

@@ -45,6 +45,80 @@ static void metric(FILE *f, const char *name, json_t *row, const char *value)
 		json_string_value(json_object_get(row, "type")), value);
 }
 
+/* One counter family from stats[i] at the path (keys), for every instance that has it. */
+static void counter_family(FILE *f, json_t *rows, json_t *stats, const char *name, const char *help,
+			   const char *type, const char *const *path)
+{
+	json_t *row;
+	size_t i;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	json_array_foreach (rows, i, row) {
+		json_t *v = json_array_get(stats, i);
+		char value[32];
+
+		for (const char *const *k = path; *k && v; k++)
+			v = json_object_get(v, *k);
+		if (!json_is_integer(v))
+			continue;
+		snprintf(value, sizeof(value), "%lld", (long long)json_integer_value(v));
+		metric(f, name, row, value);
+	}
+}
+
+/* eth0's bytes, as the instance sees them (a container's own counters; a VM's TAP, turned around). */
+static void network_metrics(FILE *f, json_t *rows, json_t *stats)
+{
+	static const char *const rx[] = {"network", "eth0", "counters", "bytes_received", NULL};
+	static const char *const tx[] = {"network", "eth0", "counters", "bytes_sent", NULL};
+
+	counter_family(f, rows, stats, "cella_network_receive_bytes_total",
+		       "Bytes the instance received on eth0.", "counter", rx);
+	counter_family(f, rows, stats, "cella_network_transmit_bytes_total",
+		       "Bytes the instance sent on eth0.", "counter", tx);
+}
+
+/* Sum of a container's blkio "ioServiceBytesRecursive" entries with this op ("Read", "Write"), or -1. */
+static long long blkio_bytes(json_t *stats, const char *op)
+{
+	json_t *list = json_object_get(json_object_get(stats, "blkio"), "ioServiceBytesRecursive"), *e;
+	long long sum = 0;
+	size_t i;
+
+	if (!json_is_array(list))
+		return -1;
+	json_array_foreach (list, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "op")) ?: "", op) == 0)
+			sum += json_integer_value(json_object_get(e, "value"));
+	return sum;
+}
+
+/* Disk: bytes a container read and wrote through its blkio cgroup; bytes a VM's own disk file holds. */
+static void disk_metrics(FILE *f, json_t *rows, json_t *stats)
+{
+	static const char *const usage[] = {"disk", "root", "usage", NULL};
+	static const char *const ops[][2] = {{"Read", "cella_disk_read_bytes_total"},
+					     {"Write", "cella_disk_written_bytes_total"}};
+	json_t *row;
+	size_t i;
+
+	for (unsigned o = 0; o < 2; o++) {
+		fprintf(f, "# HELP %s Bytes the instance's cgroup %s block devices.\n# TYPE %s counter\n",
+			ops[o][1], o == 0 ? "read from" : "wrote to", ops[o][1]);
+		json_array_foreach (rows, i, row) {
+			long long v = blkio_bytes(json_array_get(stats, i), ops[o][0]);
+			char value[32];
+
+			if (v < 0)
+				continue;
+			snprintf(value, sizeof(value), "%lld", v);
+			metric(f, ops[o][1], row, value);
+		}
+	}
+	counter_family(f, rows, stats, "cella_disk_usage_bytes", "Bytes allocated to the VM's own disk file.",
+		       "gauge", usage);
+}
+
 enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 {
 	struct cellad *d = r->d;
@@ -114,6 +188,8 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 			 (long long)json_integer_value(json_object_get(usage, "usage")));
 		metric(f, "cella_memory_usage_bytes", row, value);
 	}
+	network_metrics(f, rows, stats);
+	disk_metrics(f, rows, stats);
 	json_decref(stats);
 	fclose(f);
 	json_decref(rows);

@@ -17,12 +17,11 @@ static enum MHD_Result reply_err(struct cellad_request *r, cella_err_t *err)
 	return ret;
 }
 
-/* The instance's type, or NULL after replying 404 (or 400 for a VM: its disks are not snapshotted yet). */
-static bool check_container(struct cellad_request *r, enum MHD_Result *ret)
+/* True when the instance exists (*vm: it is a VM); false after replying 404 (or 500). */
+static bool check_instance(struct cellad_request *r, bool *vm, enum MHD_Result *ret)
 {
 	cella_err_t err = NULL;
 	json_t *row = NULL;
-	bool ok = false;
 
 	pthread_mutex_lock(&r->d->lock);
 	if (cellad_db_query_one(r->d->db, "SELECT type FROM instances WHERE name = ?",
@@ -32,24 +31,25 @@ static bool check_container(struct cellad_request *r, enum MHD_Result *ret)
 		return false;
 	}
 	pthread_mutex_unlock(&r->d->lock);
-	if (row == NULL)
+	if (row == NULL) {
 		*ret = cellad_reply_error(r, MHD_HTTP_NOT_FOUND, "instance '%s' not found", r->arg);
-	else if (cellad_row_is_vm(row))
-		*ret = cellad_reply_error(
-			r, MHD_HTTP_BAD_REQUEST,
-			"instance '%s' is a vm: snapshots are only supported for containers", r->arg);
-	else
-		ok = true;
+		return false;
+	}
+	*vm = cellad_row_is_vm(row);
 	json_decref(row);
-	return ok;
+	return true;
 }
 
+/* stateful: true, false, or NULL (not given). */
 static enum MHD_Result submit(struct cellad_request *r, const char *description, const char *snap,
-			      cellad_op_fn fn)
+			      json_t *stateful, cellad_op_fn fn)
 {
 	char url[300];
 	cella_err_t err = NULL;
 	json_t *op = NULL, *args = json_pack("{s:s, s:s}", "name", r->arg, "snapshot", snap);
+
+	if (args && stateful)
+		json_object_set(args, "stateful", stateful);
 
 	snprintf(url, sizeof(url), "/1.0/instances/%s", r->arg);
 	pthread_mutex_lock(&r->d->lock);
@@ -66,23 +66,28 @@ enum MHD_Result cellad_api_snapshots_list(struct cellad_request *r)
 {
 	cella_err_t err = NULL;
 	enum MHD_Result ret;
+	bool vm;
 	json_t *out;
 
-	if (!check_container(r, &ret))
+	if (!check_instance(r, &vm, &ret))
 		return ret;
 	out = cellad_snapshot_list(r->d, r->arg, cellad_request_query(r, "recursion") != NULL, &err);
 	return out ? cellad_reply_sync(r, MHD_HTTP_OK, out) : reply_err(r, &err);
 }
 
-/* POST {"name": SNAP} (Incus also takes "stateful": only false is supported). */
+/*
+ * POST {"name": SNAP, "stateful": B}: a container's writable layer (stateful must be false); a VM's
+ * disk, plus memory and device state when stateful (the default for a running VM).
+ */
 enum MHD_Result cellad_api_snapshots_post(struct cellad_request *r)
 {
 	enum MHD_Result ret;
 	json_t *body, *stateful;
 	const char *key, *snap;
 	json_t *v;
+	bool vm;
 
-	if (!check_container(r, &ret))
+	if (!check_instance(r, &vm, &ret))
 		return ret;
 	body = cellad_request_json(r, &ret);
 	if (body == NULL)
@@ -103,13 +108,17 @@ enum MHD_Result cellad_api_snapshots_post(struct cellad_request *r)
 			snap ? snap : "(missing)");
 		goto out;
 	}
-	if (stateful && !json_is_false(stateful)) {
-		ret = cellad_reply_error(
-			r, MHD_HTTP_BAD_REQUEST,
-			"stateful: only false is supported (the writable layer is snapshotted)");
+	if (stateful && !json_is_boolean(stateful)) {
+		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "stateful: expected true or false");
 		goto out;
 	}
-	ret = submit(r, "Snapshotting instance", snap, cellad_op_snapshot_create);
+	if (!vm && stateful && !json_is_false(stateful)) {
+		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+					 "stateful: only false is supported for a container (the "
+					 "writable layer is snapshotted)");
+		goto out;
+	}
+	ret = submit(r, "Snapshotting instance", snap, stateful, cellad_op_snapshot_create);
 out:
 	json_decref(body);
 	return ret;
@@ -119,9 +128,10 @@ enum MHD_Result cellad_api_snapshot_get(struct cellad_request *r)
 {
 	cella_err_t err = NULL;
 	enum MHD_Result ret;
+	bool vm;
 	json_t *out;
 
-	if (!check_container(r, &ret))
+	if (!check_instance(r, &vm, &ret))
 		return ret;
 	out = cellad_snapshot_get(r->d, r->arg, r->arg2, &err);
 	return out ? cellad_reply_sync(r, MHD_HTTP_OK, out) : reply_err(r, &err);
@@ -131,26 +141,31 @@ enum MHD_Result cellad_api_snapshot_delete(struct cellad_request *r)
 {
 	cella_err_t err = NULL;
 	enum MHD_Result ret;
+	bool vm;
 	json_t *out;
 
-	if (!check_container(r, &ret))
+	if (!check_instance(r, &vm, &ret))
 		return ret;
 	out = cellad_snapshot_get(r->d, r->arg, r->arg2, &err);
 	if (out == NULL)
 		return reply_err(r, &err);
 	json_decref(out);
-	return submit(r, "Deleting snapshot", r->arg2, cellad_op_snapshot_delete);
+	return submit(r, "Deleting snapshot", r->arg2, NULL, cellad_op_snapshot_delete);
 }
 
-/* PUT /1.0/instances/NAME {"restore": SNAP}: the only change of an instance supported so far. */
+/*
+ * PUT /1.0/instances/NAME {"restore": SNAP}: the only change of an instance supported so far. A
+ * container must be stopped (checked by the operation); a VM is stopped by the restore itself.
+ */
 enum MHD_Result cellad_api_instance_put(struct cellad_request *r)
 {
 	cella_err_t err = NULL;
 	enum MHD_Result ret;
 	json_t *body, *v, *snapshot;
 	const char *key, *snap;
+	bool vm;
 
-	if (!check_container(r, &ret))
+	if (!check_instance(r, &vm, &ret))
 		return ret;
 	body = cellad_request_json(r, &ret);
 	if (body == NULL)
@@ -174,7 +189,7 @@ enum MHD_Result cellad_api_instance_put(struct cellad_request *r)
 		goto out;
 	}
 	json_decref(snapshot);
-	ret = submit(r, "Restoring snapshot", snap, cellad_op_snapshot_restore);
+	ret = submit(r, "Restoring snapshot", snap, NULL, cellad_op_snapshot_restore);
 out:
 	json_decref(body);
 	return ret;

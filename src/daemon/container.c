@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,6 +16,8 @@
 #include <cella/cleanup.h>
 
 #include "core/container.h"
+#include "start_helper.h"
+#include "storage.h"
 #include "util.h"
 
 /* After SIGKILL, how long the kernel may take to tear the container down. */
@@ -46,16 +47,6 @@ char *cellad_container_status(struct cellad *d, const char *name)
 	return status;
 }
 
-static bool is_mounted(const char *path)
-{
-	struct stat st, parent;
-	_cleanup_free_ char *up = NULL;
-
-	if (stat(path, &st) < 0 || asprintf(&up, "%s/..", path) < 0 || stat(up, &parent) < 0)
-		return false;
-	return st.st_dev != parent.st_dev;
-}
-
 /* A system container's root is an unprivileged host uid: every directory above its rootfs must let it pass. */
 static int check_searchable(const char *path, cella_err_t *err)
 {
@@ -83,116 +74,6 @@ static int check_searchable(const char *path, cella_err_t *err)
 	return 0;
 }
 
-static int mount_overlay(struct cellad *d, const char *name, const char *image_rootfs, long long host_base,
-			 cella_err_t *err)
-{
-	_cleanup_free_ char *upper = instance_path(d, name, "upper"), *work = instance_path(d, name, "work"),
-			    *rootfs = instance_path(d, name, "rootfs"), *opts = NULL;
-
-	if (upper == NULL || work == NULL || rootfs == NULL)
-		return cella_error_make(err, ENOMEM, "overlay");
-	if (is_mounted(rootfs))
-		return 0;
-	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", image_rootfs, upper, work) < 0)
-		return cella_error_make(err, ENOMEM, "overlay");
-	if (mount("overlay", rootfs, "overlay", MS_NODEV, opts) < 0)
-		return cella_error_sys(err, "mount the overlay on '%s' (%s)", rootfs, opts);
-	/* The container's root owns its root directory (the upper layer's top), so it can create files there. */
-	if (host_base >= 0 && chown(rootfs, (uid_t)host_base, (gid_t)host_base) < 0) {
-		int ret = cella_error_sys(err, "chown '%s'", rootfs);
-
-		umount2(rootfs, MNT_DETACH);
-		return ret;
-	}
-	return 0;
-}
-
-struct start_job {
-	struct cellad *d;
-	const char *name;
-	const char *bundle;
-};
-
-/* In the helper process: create + start; any failure removes the half-made container. */
-static int helper_create_start(struct start_job *job, cella_err_t *err)
-{
-	struct cella_create_opts o = {.root = job->d->runtime_root, .id = job->name, .bundle = job->bundle};
-	cella_err_t ignore = NULL;
-
-	if (cella_container_create(&o, NULL, err) < 0)
-		return -1;
-	if (cella_container_start(o.root, o.id, err) < 0) {
-		if (cella_container_delete(o.root, o.id, true, &ignore) < 0)
-			cella_error_release(&ignore);
-		return -1;
-	}
-	return 0;
-}
-
-/* fork; the child detaches (own session, stdio to console.log), runs the job and reports its error on a pipe. */
-static int run_helper(struct start_job *job, const char *log_path, cella_err_t *err)
-{
-	int pipefd[2], status = 0;
-	char msg[2048];
-	size_t len = 0;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return cella_error_sys(err, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return cella_error_sys(err, "fork");
-	}
-	if (pid == 0) {
-		cella_err_t child_err = NULL;
-		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all,
-			    NULL); /* cellad blocks signals for sigwait: not the container */
-		signal(SIGPIPE, SIG_DFL);
-		close(pipefd[0]);
-		setsid();
-		if (null_fd < 0 || log_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
-		    dup2(log_fd, 2) < 0)
-			_exit(3);
-		if (helper_create_start(job, &child_err) < 0) {
-			const char *text = cella_error_string(child_err);
-			ssize_t n = write(pipefd[1], text, strlen(text));
-
-			(void)n;
-			_exit(1);
-		}
-		_exit(0);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		ssize_t n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == sizeof(msg) - 1)
-			break;
-	}
-	msg[len] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (len)
-		return cella_error_make(err, 0, "%s", msg);
-	return cella_error_make(err, 0, "the container helper failed (wait status 0x%x; see %s)", status,
-				log_path);
-}
-
 int cellad_container_start(struct cellad *d, const char *name, const char *image_rootfs, json_t *config,
 			   long long host_base, cella_err_t *err)
 {
@@ -200,7 +81,6 @@ int cellad_container_start(struct cellad *d, const char *name, const char *image
 			    *rootfs = instance_path(d, name, "rootfs"),
 			    *spec_path = instance_path(d, name, "config.json"),
 			    *log_path = instance_path(d, name, "console.log"), *text = NULL;
-	struct start_job job = {.d = d, .name = name, .bundle = bundle};
 	cella_err_t ignore = NULL;
 	json_t *spec;
 
@@ -218,9 +98,9 @@ int cellad_container_start(struct cellad *d, const char *name, const char *image
 		return text ? -1 : cella_error_make(err, ENOMEM, "config.json");
 	if (host_base >= 0 && check_searchable(rootfs, err) < 0)
 		return -1;
-	if (mount_overlay(d, name, image_rootfs, host_base, err) < 0)
+	if (cellad_storage_root_mount(d, name, image_rootfs, host_base, err) < 0)
 		return -1;
-	if (run_helper(&job, log_path, err) < 0) {
+	if (cellad_start_helper_run(d->runtime_root, name, bundle, log_path, err) < 0) {
 		if (cellad_container_cleanup(d, name, &ignore) < 0)
 			cella_error_release(&ignore);
 		return -1;
@@ -281,9 +161,45 @@ int cellad_container_cleanup(struct cellad *d, const char *name, cella_err_t *er
 		return cella_error_make(err, ENOMEM, "cleanup");
 	if (status && cella_container_delete(d->runtime_root, name, true, err) < 0)
 		return cella_error_wrap(err, "remove the runtime's container '%s'", name);
-	if (is_mounted(rootfs) && umount2(rootfs, MNT_DETACH) < 0)
-		return cella_error_sys(err, "unmount '%s'", rootfs);
-	return 0;
+	return cellad_storage_root_unmount(d, name, err);
+}
+
+/*
+ * "network": {"eth0": {"counters": {...}}} as the container sees its eth0 (the shape VMs have): its init's
+ * network namespace, through /proc/PID/net/dev, which shows the namespace of the task it belongs to.
+ */
+static void add_net_stats(struct cellad *d, const char *name, json_t *stats)
+{
+	cella_err_t err = NULL;
+	json_t *state = NULL;
+	char path[64], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+	json_int_t pid;
+
+	if (cella_container_state(d->runtime_root, name, &state, &err) < 0) {
+		cella_error_release(&err);
+		return;
+	}
+	pid = json_integer_value(json_object_get(state, "pid"));
+	json_decref(state);
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%lld/net/dev", (long long)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long rx, rx_pk, tx, tx_pk;
+
+		/* "  eth0: rx_bytes rx_packets errs drop fifo frame compressed multicast tx_bytes tx_packets ..." */
+		if (sscanf(line, " eth0: %llu %llu %*u %*u %*u %*u %*u %*u %llu %llu", &rx, &rx_pk, &tx,
+			   &tx_pk) != 4)
+			continue;
+		json_object_set_new(stats, "network",
+				    json_pack("{s:{s:{s:I, s:I, s:I, s:I}}}", "eth0", "counters",
+					      "bytes_received", (json_int_t)rx, "bytes_sent", (json_int_t)tx,
+					      "packets_received", (json_int_t)rx_pk, "packets_sent",
+					      (json_int_t)tx_pk));
+		return;
+	}
 }
 
 json_t *cellad_container_stats(struct cellad *d, const char *name)
@@ -295,5 +211,6 @@ json_t *cellad_container_stats(struct cellad *d, const char *name)
 		cella_error_release(&err);
 		return NULL;
 	}
+	add_net_stats(d, name, stats);
 	return stats;
 }

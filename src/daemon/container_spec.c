@@ -103,7 +103,9 @@ int cellad_instance_config_validate(json_t *config, cella_err_t *err)
 	if (!json_is_object(config))
 		return cella_error_make(err, EINVAL, "config: expected an object of \"key\": value");
 	json_object_foreach (config, key, v) {
-		bool known = false;
+		/* volatile.* keys are cellad's own records (a VM's MAC, its disk copy method), written back into
+		 * the config it validates again on the next request. */
+		bool known = strncmp(key, "volatile.", 9) == 0;
 
 		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
 			known = known || strcmp(key, known_keys[i]) == 0;

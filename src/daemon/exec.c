@@ -22,6 +22,7 @@
 #include "http.h"
 #include "instances.h"
 #include "operations.h"
+#include "start_helper.h"
 #include "util.h"
 
 #define EXEC_MAX_ARGS 256
@@ -167,33 +168,6 @@ static json_t *exec_process(struct cellad *d, json_t *args, cella_err_t *err)
 	return process;
 }
 
-/* In the helper: stdio set up, exec, wait; exits with the command's status; errors on report_fd. */
-static void exec_child(struct cellad *d, const char *name, json_t *process, int out_fd, int err_fd,
-		       int report_fd)
-{
-	struct cella_exec_opts o = {.root = d->runtime_root, .id = name, .process = process};
-	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	cella_err_t err = NULL;
-	sigset_t none;
-	pid_t pid;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	setsid();
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd >= 0 ? out_fd : null_fd, 1) < 0 ||
-	    dup2(err_fd >= 0 ? err_fd : null_fd, 2) < 0)
-		_exit(125);
-	if (cella_container_exec(&o, &pid, &err) < 0) {
-		const char *text = cella_error_string(err);
-
-		if (write(report_fd, text, strlen(text)) < 0)
-			_exit(125);
-		_exit(125);
-	}
-	_exit(cella_wait_status(pid) & 0xff);
-}
-
 static int open_log(const char *path, cella_err_t *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -211,10 +185,7 @@ int cellad_op_instance_exec(struct cellad *d, struct cellad_op *op, cella_err_t 
 	_cleanup_free_ char *logs = NULL, *out_path = NULL, *err_path = NULL;
 	_cleanup_close_ int out_fd = -1, err_fd = -1;
 	json_t *process, *meta;
-	int pipefd[2], status = 0;
-	char msg[2048];
-	size_t len = 0;
-	pid_t pid;
+	int status = 0, r;
 
 	if (asprintf(&logs, "%s/%s/logs", d->instances_dir, name) < 0 ||
 	    asprintf(&out_path, "%s/exec_%s.stdout", logs, op->id) < 0 ||
@@ -227,39 +198,13 @@ int cellad_op_instance_exec(struct cellad *d, struct cellad_op *op, cella_err_t 
 	process = exec_process(d, op->args, err);
 	if (process == NULL)
 		return cella_error_wrap(err, "exec in '%s'", name);
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		json_decref(process);
-		return cella_error_sys(err, "pipe");
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		exec_child(d, name, process, out_fd, err_fd, pipefd[1]);
-	}
-	close(pipefd[1]);
+	/* A fresh image of cellad runs the exec (start_helper.h: never a bare fork of this multithreaded
+	 * daemon). */
+	r = cellad_exec_helper_run(d->runtime_root, name, process, out_fd, err_fd, &status, err);
 	json_decref(process);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return cella_error_sys(err, "fork");
-	}
-	for (;;) {
-		ssize_t n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (len += (size_t)n) == sizeof(msg) - 1)
-			break;
-	}
-	msg[len] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (len)
-		return cella_error_make(err, 0, "exec in '%s': %s", name, msg);
-	if (!WIFEXITED(status))
-		return cella_error_make(err, 0, "exec in '%s': the helper died (wait status 0x%x)", name,
-					status);
-	meta = json_pack("{s:i}", "return", WEXITSTATUS(status));
+	if (r < 0)
+		return cella_error_wrap(err, "exec in '%s'", name);
+	meta = json_pack("{s:i}", "return", status);
 	if (record) {
 		char url1[512], url2[512];
 

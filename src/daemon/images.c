@@ -12,20 +12,49 @@
 #include <cella/cleanup.h>
 
 #include "events.h"
+#include "storage.h"
 #include "util.h"
 #include "vm.h"
+
+/* True (with err set) when the image is already registered: checked before the pool seals the staging copy. */
+static bool image_exists(struct cellad *d, const char *fingerprint, cella_err_t *err)
+{
+	json_t *row = NULL;
+	bool exists;
+
+	pthread_mutex_lock(&d->lock);
+	if (cellad_db_query_one(d->db, "SELECT id FROM images WHERE fingerprint = ?",
+				DB_ARGS(DB_TEXT(fingerprint)), &row, err) < 0) {
+		pthread_mutex_unlock(&d->lock);
+		return true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	exists = row != NULL;
+	json_decref(row);
+	if (exists)
+		cella_error_make(err, EEXIST, "image %s already exists", fingerprint);
+	return exists;
+}
 
 int cellad_image_register(struct cellad *d, const char *staging, const char *fingerprint, json_t *aliases,
 			  json_t *properties, cella_err_t *err)
 {
-	_cleanup_free_ char *final = NULL, *now = cellad_now_rfc3339(), *props = NULL, *source = NULL;
+	_cleanup_free_ char *final = NULL, *now = cellad_now_rfc3339(), *props = NULL, *source = NULL,
+			    *rootfs = NULL;
 	json_t *row = NULL, *alias;
+	cella_err_t ignore = NULL;
 	long long image_id;
 	size_t i;
 
 	if (asprintf(&final, "%s/%s", d->images_dir, fingerprint) < 0 || now == NULL ||
+	    asprintf(&rootfs, "%s/rootfs", staging) < 0 ||
 	    (props = properties ? json_dumps(properties, JSON_COMPACT) : strdup("{}")) == NULL)
 		return cella_error_make(err, ENOMEM, "register image");
+	if (image_exists(d, fingerprint, err))
+		return -1;
+	/* The pool's form of an image (btrfs: a read-only subvolume), made before it is renamed into place. */
+	if (access(rootfs, F_OK) == 0 && cellad_storage_image_seal(rootfs, err) < 0)
+		return cella_error_wrap(err, "image %s", fingerprint);
 	pthread_mutex_lock(&d->lock);
 	if (cellad_db_begin(d->db, err) < 0)
 		goto fail_unlocked_tx;
@@ -78,13 +107,28 @@ fail:
 fail_unlocked_tx:
 	pthread_mutex_unlock(&d->lock);
 	json_decref(row);
+	/* The callers remove the staging directory with cellad_rm_rf, which leaves subvolumes alone. */
+	if (cellad_storage_rm_rf(rootfs, &ignore) < 0)
+		cella_error_release(&ignore);
 	return -1;
+}
+
+/* A VM image's raw disk (vm/disk.img): {"size": bytes}, or null when it has none. */
+static json_t *vm_disk_json(struct cellad *d, const char *fingerprint)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s/vm/disk.img", d->images_dir, fingerprint ? fingerprint : "");
+	if (fingerprint == NULL || lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return json_null();
+	return json_pack("{s:I}", "size", (json_int_t)st.st_size);
 }
 
 json_t *cellad_image_json_locked(struct cellad *d, json_t *row)
 {
 	long long id = json_integer_value(json_object_get(row, "id"));
-	json_t *aliases = NULL, *props;
+	json_t *aliases = NULL, *props, *out;
 	cella_err_t err = NULL;
 
 	if (cellad_db_query(d->db,
@@ -94,12 +138,16 @@ json_t *cellad_image_json_locked(struct cellad *d, json_t *row)
 		aliases = json_array();
 	}
 	props = json_loads(json_string_value(json_object_get(row, "properties")), 0, NULL);
-	return json_pack("{s:O, s:o, s:o, s:O, s:O, s:s}", "fingerprint", json_object_get(row, "fingerprint"),
-			 "aliases", aliases, "properties", props ? props : json_object(), "created_at",
-			 json_object_get(row, "created_at"), "size", json_object_get(row, "size"), "type",
-			 cellad_image_is_vm(d, json_string_value(json_object_get(row, "fingerprint")))
-				 ? "virtual-machine"
-				 : "container");
+	out = json_pack("{s:O, s:o, s:o, s:O, s:O, s:s}", "fingerprint", json_object_get(row, "fingerprint"),
+			"aliases", aliases, "properties", props ? props : json_object(), "created_at",
+			json_object_get(row, "created_at"), "size", json_object_get(row, "size"), "type",
+			cellad_image_is_vm(d, json_string_value(json_object_get(row, "fingerprint")))
+				? "virtual-machine"
+				: "container");
+	if (out)
+		json_object_set_new(out, "vm_disk",
+				    vm_disk_json(d, json_string_value(json_object_get(row, "fingerprint"))));
+	return out;
 }
 
 int cellad_image_resolve_locked(struct cellad *d, json_t *source, json_t **image, cella_err_t *err)
@@ -215,7 +263,7 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 	if (ret < 0) {
 		cella_err_t cleanup_err = NULL;
 
-		if (cellad_rm_rf(staging, &cleanup_err) < 0)
+		if (cellad_storage_rm_rf(staging, &cleanup_err) < 0)
 			cella_error_release(&cleanup_err);
 		return -1;
 	}
@@ -251,7 +299,7 @@ int cellad_op_image_delete(struct cellad *d, struct cellad_op *op, cella_err_t *
 	if (asprintf(&source, "/1.0/images/%s", fp) > 0)
 		cellad_lifecycle_locked(d, "image-deleted", source);
 	pthread_mutex_unlock(&d->lock);
-	return cellad_rm_rf(trash, err);
+	return cellad_storage_rm_rf(trash, err);
 fail:
 	cellad_db_rollback(d->db);
 fail_unlocked_tx:

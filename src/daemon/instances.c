@@ -15,6 +15,7 @@
 #include "core/container.h"
 #include "images.h"
 #include "networks.h"
+#include "storage.h"
 #include "util.h"
 #include "vm.h"
 
@@ -183,7 +184,7 @@ static void rollback_create(struct cellad *d, const char *name)
 
 	if (cellad_container_cleanup(d, name, &ignore) < 0)
 		cella_error_release(&ignore);
-	if (asprintf(&dir, "%s/%s", d->instances_dir, name) > 0 && cellad_rm_rf(dir, &ignore) < 0)
+	if (asprintf(&dir, "%s/%s", d->instances_dir, name) > 0 && cellad_storage_rm_rf(dir, &ignore) < 0)
 		cella_error_release(&ignore);
 	pthread_mutex_lock(&d->lock);
 	if (cellad_db_run(d->db, "DELETE FROM instances WHERE name = ?", DB_ARGS(DB_TEXT(name)), NULL,
@@ -371,5 +372,5 @@ int cellad_op_instance_delete(struct cellad *d, struct cellad_op *op, cella_err_
 	snprintf(source, sizeof(source), "/1.0/instances/%s", name);
 	cellad_lifecycle_locked(d, "instance-deleted", source);
 	pthread_mutex_unlock(&d->lock);
-	return cellad_rm_rf(trash, err);
+	return cellad_storage_rm_rf(trash, err);
 }

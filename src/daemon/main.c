@@ -16,13 +16,14 @@
 #include "http.h"
 #include "networks.h"
 #include "operations.h"
+#include "storage.h"
 #include "util.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cellad [--root DIR] [--socket PATH] [--vmm PATH] [--network none|default]\n"
-		"              [--foreground]\n\n"
+		"              [--storage dir|btrfs|auto] [--foreground]\n\n"
 		"The cella management daemon: REST API (Incus style) over a unix socket.\n\n"
 		"  --root DIR      state directory (default " CELLAD_DEFAULT_ROOT "): cella.db, images/,\n"
 		"                  instances/, runtime/\n"
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 		"                  " CELLAD_NETWORK_NAME " (" CELLAD_NETWORK_CIDR
 		", NAT), made at start if missing;\n"
 		"                  none: the host's network is not touched, containers get only loopback\n"
+		"  --storage POOL  the pool for container roots and snapshots, chosen once per root and\n"
+		"                  recorded: dir (overlayfs), btrfs (subvolume snapshots), auto (the\n"
+		"                  default: btrfs when a new root is on btrfs)\n"
 		"  --foreground    stay in the foreground and log to stderr (default: detach once the\n"
 		"                  socket is ready, logging to <root>/cellad.log)\n"
 		"  -h, --help      this help\n"
@@ -218,10 +222,15 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},	   {"socket", required_argument, NULL, 's'},
-		{"foreground", no_argument, NULL, 'f'},	   {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},	   {"vmm", required_argument, NULL, 'm'},
-		{"network", required_argument, NULL, 'n'}, {0},
+		{"root", required_argument, NULL, 'r'},
+		{"socket", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{"vmm", required_argument, NULL, 'm'},
+		{"network", required_argument, NULL, 'n'},
+		{"storage", required_argument, NULL, 'S'},
+		{0},
 	};
 	const char *root = CELLAD_DEFAULT_ROOT, *socket_path = CELLAD_DEFAULT_SOCKET, *vmm = NULL;
 	bool foreground = false, network = true;
@@ -256,6 +265,16 @@ int main(int argc, char **argv)
 			}
 			network = strcmp(optarg, "default") == 0;
 			break;
+		case 'S': {
+			cella_err_t err = NULL;
+
+			if (cellad_storage_request(optarg, &err) < 0) {
+				fprintf(stderr, "cellad: %s\n", cella_error_string(err));
+				cella_error_release(&err);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -16,6 +16,7 @@
 
 #include "container.h"
 #include "instances.h"
+#include "storage.h"
 #include "util.h"
 #include "vm.h"
 
@@ -23,6 +24,72 @@ static void log_err(const char *what, cella_err_t *err)
 {
 	fprintf(stderr, "cellad: %s: %s\n", what, cella_error_string(*err));
 	cella_error_release(err);
+}
+
+/* snapshots/.tmp-*: a snapshot of the instance was cut short (cellad died while making it). */
+static bool has_half_snapshot(struct cellad *d, const char *name)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *dh = NULL;
+	struct dirent *e;
+
+	if (asprintf(&dir, "%s/%s/snapshots", d->instances_dir, name) < 0 || (dh = opendir(dir)) == NULL)
+		return false;
+	while ((e = readdir(dh)))
+		if (strncmp(e->d_name, ".tmp-", 5) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * In the instance's directory: snapshots/.tmp-* (a snapshot that never completed), snapshots/.delete-* (one
+ * whose removal was cut short), .restore (a restore's copy, or the root it replaced) and .tmp-rootfs (a btrfs
+ * root not yet renamed into place). Subvolumes included.
+ */
+static void remove_instance_leftovers(struct cellad *d, const char *name)
+{
+	static const char *const leaves[] = {".restore", ".tmp-rootfs"};
+	_cleanup_free_ char *snapshots = NULL;
+	_cleanup_closedir_ DIR *dh = NULL;
+	cella_err_t err = NULL;
+	struct dirent *e;
+
+	if (asprintf(&snapshots, "%s/%s/snapshots", d->instances_dir, name) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		_cleanup_free_ char *path = NULL;
+
+		if (asprintf(&path, "%s/%s/%s", d->instances_dir, name, leaves[i]) > 0 &&
+		    cellad_storage_rm_rf(path, &err) < 0)
+			log_err(name, &err);
+	}
+	dh = opendir(snapshots);
+	while (dh && (e = readdir(dh))) {
+		_cleanup_free_ char *path = NULL;
+
+		if (strncmp(e->d_name, ".tmp-", 5) != 0 && strncmp(e->d_name, ".delete-", 8) != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", snapshots, e->d_name) > 0 &&
+		    cellad_storage_rm_rf(path, &err) < 0)
+			log_err(name, &err);
+	}
+}
+
+/* No VMM runs for the VM, or it answers its API: it is not still writing an interrupted snapshot. */
+static bool vmm_settled(struct cellad *d, const char *name)
+{
+	_cleanup_free_ char *sock = NULL, *status = cellad_vm_status(d, name), *body = NULL;
+	cella_err_t err = NULL;
+	int code = 0;
+
+	if (status == NULL)
+		return true;
+	if (asprintf(&sock, "%s/%s/vmm.sock", d->instances_dir, name) < 0 ||
+	    cellad_vm_api(sock, "GET", "/vm", NULL, &code, &body, &err) < 0) {
+		cella_error_release(&err);
+		return false;
+	}
+	return code == 200;
 }
 
 /* Brings one instance in line with what the runtime reports. */
@@ -41,6 +108,22 @@ static void reconcile_one(struct cellad *d, const char *name, const char *type, 
 		if (!alive && startup && !vm && cellad_container_cleanup(d, name, &err) < 0)
 			log_err(name, &err);
 		return;
+	}
+	if (alive && vm && strcmp(recorded, "Running") == 0 && strcmp(status, "paused") == 0 &&
+	    has_half_snapshot(d, name)) {
+		/*
+		 * A snapshot pauses the VM and resumes it at the end: cellad died in between (the idle worker
+		 * sees it when the VMM was still writing at start-up). The snapshot is gone; the user never
+		 * paused this VM (that would be recorded Frozen), so it runs on. Answering "paused", the VMM
+		 * is done with the half snapshot, which can go.
+		 */
+		if (cellad_vm_pause(d, name, false, &err) == 0) {
+			fprintf(stderr, "cellad: %s: resumed (left paused by an interrupted snapshot)\n",
+				name);
+			remove_instance_leftovers(d, name);
+			return;
+		}
+		log_err(name, &err);
 	}
 	if (alive) {
 		/* Killed in the middle of a start/pause: finish it, the container is there. */
@@ -98,7 +181,7 @@ static void remove_leftovers(const char *dir)
 
 		if (strncmp(e->d_name, ".import-", 8) != 0 && strncmp(e->d_name, ".delete-", 8) != 0)
 			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) > 0 && cellad_rm_rf(path, &err) < 0)
+		if (asprintf(&path, "%s/%s", dir, e->d_name) > 0 && cellad_storage_rm_rf(path, &err) < 0)
 			log_err("remove leftovers", &err);
 	}
 }
@@ -128,7 +211,8 @@ static void remove_orphan_images(struct cellad *d)
 			json_decref(row);
 			continue;
 		}
-		if (asprintf(&path, "%s/%s", d->images_dir, e->d_name) > 0 && cellad_rm_rf(path, &err) < 0)
+		if (asprintf(&path, "%s/%s", d->images_dir, e->d_name) > 0 &&
+		    cellad_storage_rm_rf(path, &err) < 0)
 			log_err("orphan images", &err);
 	}
 }
@@ -145,7 +229,8 @@ static void empty_tmp(struct cellad *d)
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (asprintf(&path, "%s/%s", d->tmp_dir, e->d_name) > 0 && cellad_rm_rf(path, &err) < 0)
+		if (asprintf(&path, "%s/%s", d->tmp_dir, e->d_name) > 0 &&
+		    cellad_storage_rm_rf(path, &err) < 0)
 			log_err("empty tmp", &err);
 	}
 }
@@ -155,6 +240,9 @@ int cellad_reattach(struct cellad *d, cella_err_t *err)
 	json_t *rows = NULL, *row;
 	size_t i;
 
+	/* First: every removal below has to know whether subvolumes may be in the way. */
+	if (cellad_storage_open(d, err) < 0)
+		return -1;
 	remove_leftovers(d->images_dir);
 	remove_leftovers(d->instances_dir);
 	remove_orphan_images(d);
@@ -181,7 +269,8 @@ int cellad_reattach(struct cellad *d, cella_err_t *err)
 
 			if (cellad_container_cleanup(d, name, &e) < 0)
 				log_err(name, &e);
-			if (asprintf(&dir, "%s/%s", d->instances_dir, name) > 0 && cellad_rm_rf(dir, &e) < 0)
+			if (asprintf(&dir, "%s/%s", d->instances_dir, name) > 0 &&
+			    cellad_storage_rm_rf(dir, &e) < 0)
 				log_err(name, &e);
 			pthread_mutex_lock(&d->lock);
 			if (cellad_db_run(d->db, "DELETE FROM instances WHERE name = ?",
@@ -191,6 +280,10 @@ int cellad_reattach(struct cellad *d, cella_err_t *err)
 			continue;
 		}
 		reconcile_one(d, name, json_string_value(json_object_get(row, "type")), state, true);
+		/* A VMM still busy with an interrupted snapshot keeps it until the idle worker resumes it. */
+		if (strcmp(json_string_value(json_object_get(row, "type")), "vm") != 0 ||
+		    vmm_settled(d, name))
+			remove_instance_leftovers(d, name);
 	}
 	json_decref(rows);
 	return 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The endpoint table: method, path pattern ('*' = one segment), handler. */
 #include "http.h"
+#include "image_transfer.h"
+#include "instance_config.h"
 
 const struct cellad_route cellad_routes[] = {
 	{"GET", "/", cellad_api_root},
@@ -12,12 +14,14 @@ const struct cellad_route cellad_routes[] = {
 	{"GET", "/1.0/images/aliases/*", cellad_api_alias_get},
 	{"DELETE", "/1.0/images/aliases/*", cellad_api_alias_delete},
 	{"GET", "/1.0/images/*", cellad_api_image_get},
+	{"GET", "/1.0/images/*/export", cellad_api_image_export},
 	{"DELETE", "/1.0/images/*", cellad_api_image_delete},
 	{"GET", "/1.0/instances", cellad_api_instances_list},
 	{"POST", "/1.0/instances", cellad_api_instances_post},
 	{"GET", "/1.0/instances/*", cellad_api_instance_get},
 	{"DELETE", "/1.0/instances/*", cellad_api_instance_delete},
-	{"PUT", "/1.0/instances/*", cellad_api_instance_put},
+	{"PUT", "/1.0/instances/*", cellad_api_instance_put_any},
+	{"PATCH", "/1.0/instances/*", cellad_api_instance_patch},
 	{"GET", "/1.0/instances/*/snapshots", cellad_api_snapshots_list},
 	{"POST", "/1.0/instances/*/snapshots", cellad_api_snapshots_post},
 	{"GET", "/1.0/instances/*/snapshots/*", cellad_api_snapshot_get},

@@ -5,21 +5,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cella/cleanup.h>
 
 #include "container.h"
 #include "events.h"
+#include "storage.h"
 #include "util.h"
-
-extern char **environ;
+#include "vm_snapshot.h"
 
 bool cellad_snapshot_name_valid(const char *name)
 {
@@ -46,50 +44,6 @@ static char *path_of(struct cellad *d, const char *name, const char *leaf)
 	return p;
 }
 
-/*
- * cp -a --reflink=auto SRC DST: ownership, modes, times, xattrs (overlay's opaque markers) and the
- * whiteout devices all have to survive, which is what cp -a is for. argv only, no shell.
- */
-static int copy_tree(const char *src, const char *dst, cella_err_t *err)
-{
-	char *argv[] = {"cp", "-a", "--reflink=auto", "--", (char *)src, (char *)dst, NULL};
-	posix_spawn_file_actions_t fa;
-	char msg[1024];
-	size_t len = 0;
-	int pipefd[2], status = 0, rc;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return cella_error_sys(err, "pipe");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	rc = posix_spawnp(&pid, "cp", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rc != 0) {
-		close(pipefd[0]);
-		return cella_error_make(err, rc, "run cp");
-	}
-	for (;;) {
-		ssize_t n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (len += (size_t)n) == sizeof(msg) - 1)
-			break;
-	}
-	msg[len] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	return cella_error_make(err, 0, "copy '%s' to '%s' failed (status 0x%x): %s", src, dst, status,
-				len ? msg : "no message");
-}
-
 static json_t *snapshot_json(struct cellad *d, const char *name, const char *snap)
 {
 	_cleanup_free_ char *leaf = NULL, *info_path = NULL;
@@ -104,7 +58,9 @@ static json_t *snapshot_json(struct cellad *d, const char *name, const char *sna
 		return NULL;
 	}
 	json_object_set_new(info, "name", json_string(snap));
-	json_object_set_new(info, "stateful", json_false());
+	/* Container snapshots are never stateful; a VM's info.json says. */
+	if (!json_is_boolean(json_object_get(info, "stateful")))
+		json_object_set_new(info, "stateful", json_false());
 	return info;
 }
 
@@ -148,21 +104,42 @@ json_t *cellad_snapshot_get(struct cellad *d, const char *name, const char *snap
 	return out;
 }
 
-/* The recorded state of the instance ("Running", ...; malloc'd) or NULL with an error. */
-static char *instance_state(struct cellad *d, const char *name, cella_err_t *err)
+/* What a snapshot needs of the instance: the btrfs pool makes a never-started container's root from its image. */
+struct instance_info {
+	bool vm;
+	char *image_rootfs;  /* images/<fp>/rootfs, or NULL */
+	long long host_base; /* -1: no user namespace */
+};
+
+/* The recorded state of the instance ("Running", ...; malloc'd) or NULL with an error; *info: the rest. */
+static char *instance_state(struct cellad *d, const char *name, struct instance_info *info, cella_err_t *err)
 {
-	json_t *row = NULL;
+	json_t *row = NULL, *base;
+	const char *fp;
 	char *state = NULL;
 
+	info->image_rootfs = NULL;
 	pthread_mutex_lock(&d->lock);
-	if (cellad_db_query_one(d->db, "SELECT state FROM instances WHERE name = ?", DB_ARGS(DB_TEXT(name)),
-				&row, err) == 0) {
+	if (cellad_db_query_one(
+		    d->db,
+		    "SELECT instances.state, instances.type, images.fingerprint, id_allocations.host_base "
+		    "FROM instances LEFT JOIN images ON images.id = instances.image_id LEFT JOIN "
+		    "id_allocations ON id_allocations.instance_id = instances.id WHERE instances.name = ?",
+		    DB_ARGS(DB_TEXT(name)), &row, err) == 0) {
 		if (row == NULL)
 			cella_error_make(err, ENOENT, "instance '%s' not found", name);
 		else if ((state = strdup(json_string_value(json_object_get(row, "state")) ?: "")) == NULL)
 			cella_error_make(err, ENOMEM, "snapshot");
 	}
 	pthread_mutex_unlock(&d->lock);
+	if (state) {
+		info->vm = strcmp(json_string_value(json_object_get(row, "type")) ?: "", "vm") == 0;
+		base = json_object_get(row, "host_base");
+		info->host_base = json_is_integer(base) ? json_integer_value(base) : -1;
+		fp = json_string_value(json_object_get(row, "fingerprint"));
+		if (fp && asprintf(&info->image_rootfs, "%s/%s/rootfs", d->images_dir, fp) < 0)
+			info->image_rootfs = NULL;
+	}
 	json_decref(row);
 	return state;
 }
@@ -177,19 +154,20 @@ static void emit(struct cellad *d, const char *action, const char *name, const c
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Copies upper/ into snapshots/.tmp-SNAP/upper, writes info.json, renames it to snapshots/SNAP. */
-static int snapshot_copy(struct cellad *d, const char *name, const char *snap, cella_err_t *err)
+/* The pool's copy of the root into snapshots/.tmp-SNAP, info.json, renamed to snapshots/SNAP. */
+static int snapshot_copy(struct cellad *d, const char *name, const char *snap, struct instance_info *inst,
+			 cella_err_t *err)
 {
-	_cleanup_free_ char *upper = path_of(d, name, "upper"), *dir = path_of(d, name, "snapshots"),
-			    *tmp = NULL, *final = NULL, *tmp_upper = NULL, *info_path = NULL, *now = NULL,
-			    *info = NULL;
+	_cleanup_free_ char *dir = path_of(d, name, "snapshots"), *tmp = NULL, *final = NULL,
+			    *info_path = NULL, *now = NULL, *info = NULL;
 	cella_err_t ignore = NULL;
 	struct stat st;
 
-	if (upper == NULL || dir == NULL || asprintf(&tmp, "%s/.tmp-%s", dir, snap) < 0 ||
-	    asprintf(&final, "%s/%s", dir, snap) < 0 || asprintf(&tmp_upper, "%s/upper", tmp) < 0 ||
-	    asprintf(&info_path, "%s/info.json", tmp) < 0 || (now = cellad_now_rfc3339()) == NULL ||
-	    asprintf(&info, "{\"created_at\": \"%s\"}\n", now) < 0)
+	if (dir == NULL || asprintf(&tmp, "%s/.tmp-%s", dir, snap) < 0 ||
+	    asprintf(&final, "%s/%s", dir, snap) < 0 || asprintf(&info_path, "%s/info.json", tmp) < 0 ||
+	    (now = cellad_now_rfc3339()) == NULL ||
+	    asprintf(&info, "{\"created_at\": \"%s\", \"storage\": \"%s\"}\n", now,
+		     cellad_storage_kind_name(cellad_storage_kind())) < 0)
 		return cella_error_make(err, ENOMEM, "snapshot");
 	if (lstat(final, &st) == 0)
 		return cella_error_make(err, EEXIST, "snapshot '%s' of instance '%s' already exists", snap,
@@ -197,11 +175,11 @@ static int snapshot_copy(struct cellad *d, const char *name, const char *snap, c
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cella_error_sys(err, "mkdir '%s'", dir);
 	/* A crash in an earlier try may have left the temporary copy. */
-	if (cellad_rm_rf(tmp, err) < 0)
+	if (cellad_storage_rm_rf(tmp, err) < 0)
 		return -1;
 	if (mkdir(tmp, 0700) < 0)
 		return cella_error_sys(err, "mkdir '%s'", tmp);
-	if (copy_tree(upper, tmp_upper, err) < 0 ||
+	if (cellad_storage_snapshot_take(d, name, tmp, inst->image_rootfs, inst->host_base, err) < 0 ||
 	    cellad_write_file(info_path, info, strlen(info), 0600, err) < 0)
 		goto fail;
 	if (rename(tmp, final) < 0) {
@@ -210,7 +188,7 @@ static int snapshot_copy(struct cellad *d, const char *name, const char *snap, c
 	}
 	return 0;
 fail:
-	if (cellad_rm_rf(tmp, &ignore) < 0)
+	if (cellad_storage_rm_rf(tmp, &ignore) < 0)
 		cella_error_release(&ignore);
 	return -1;
 }
@@ -219,20 +197,29 @@ int cellad_op_snapshot_create(struct cellad *d, struct cellad_op *op, cella_err_
 {
 	const char *name = json_string_value(json_object_get(op->args, "name"));
 	const char *snap = json_string_value(json_object_get(op->args, "snapshot"));
-	_cleanup_free_ char *state = instance_state(d, name, err);
+	struct instance_info inst;
+	_cleanup_free_ char *state = instance_state(d, name, &inst, err);
+	_cleanup_free_ char *image_rootfs = inst.image_rootfs;
 	cella_err_t ignore = NULL;
 	bool freeze;
 	int ret;
 
 	if (state == NULL)
 		return -1;
+	if (inst.vm) {
+		if (cellad_vm_snapshot_create(d, op, name, snap, state, json_object_get(op->args, "stateful"),
+					      err) < 0)
+			return -1;
+		emit(d, "instance-snapshot-created", name, snap);
+		return 0;
+	}
 	if (strcmp(state, "Running") != 0 && strcmp(state, "Frozen") != 0 && strcmp(state, "Stopped") != 0)
 		return cella_error_make(err, EBUSY, "snapshot '%s': instance '%s' is %s", snap, name, state);
 	/* A running container is frozen for the copy, so the layer is not changing under cp. */
 	freeze = strcmp(state, "Running") == 0;
 	if (freeze && cellad_container_freeze(d, name, true, err) < 0)
 		return cella_error_wrap(err, "snapshot '%s': freeze '%s'", snap, name);
-	ret = snapshot_copy(d, name, snap, err);
+	ret = snapshot_copy(d, name, snap, &inst, err);
 	if (freeze && cellad_container_freeze(d, name, false, ret < 0 ? &ignore : err) < 0) {
 		if (ret < 0)
 			cella_error_release(&ignore);
@@ -259,7 +246,7 @@ int cellad_op_snapshot_delete(struct cellad *d, struct cellad_op *op, cella_err_
 			       ? cella_error_make(err, ENOENT, "snapshot '%s' of instance '%s' not found",
 						  snap, name)
 			       : cella_error_sys(err, "delete snapshot: rename '%s'", final);
-	if (cellad_rm_rf(trash, err) < 0)
+	if (cellad_storage_rm_rf(trash, err) < 0)
 		return -1;
 	emit(d, "instance-snapshot-deleted", name, snap);
 	return 0;
@@ -269,33 +256,27 @@ int cellad_op_snapshot_restore(struct cellad *d, struct cellad_op *op, cella_err
 {
 	const char *name = json_string_value(json_object_get(op->args, "name"));
 	const char *snap = json_string_value(json_object_get(op->args, "snapshot"));
-	_cleanup_free_ char *state = instance_state(d, name, err), *upper = path_of(d, name, "upper"),
-			    *tmp = path_of(d, name, ".restore"), *leaf = NULL, *source = NULL;
-	cella_err_t ignore = NULL;
+	struct instance_info inst;
+	_cleanup_free_ char *state = instance_state(d, name, &inst, err), *leaf = NULL, *source = NULL;
+	_cleanup_free_ char *image_rootfs = inst.image_rootfs;
 
 	if (state == NULL)
 		return -1;
-	if (upper == NULL || tmp == NULL || asprintf(&leaf, "snapshots/%s/upper", snap) < 0 ||
-	    (source = path_of(d, name, leaf)) == NULL)
+	if (inst.vm) {
+		if (cellad_vm_snapshot_restore(d, op, name, snap, state, err) < 0)
+			return -1;
+		emit(d, "instance-snapshot-restored", name, snap);
+		return 0;
+	}
+	if (asprintf(&leaf, "snapshots/%s", snap) < 0 || (source = path_of(d, name, leaf)) == NULL)
 		return cella_error_make(err, ENOMEM, "restore");
 	if (strcmp(state, "Stopped") != 0)
 		return cella_error_make(err, EBUSY, "restore '%s': instance '%s' is %s: stop it first", snap,
 					name, state);
-	if (access(source, F_OK) < 0)
+	if (!cellad_storage_snapshot_exists(source))
 		return cella_error_make(err, ENOENT, "snapshot '%s' of instance '%s' not found", snap, name);
-	if (cellad_rm_rf(tmp, err) < 0 || copy_tree(source, tmp, err) < 0)
-		goto fail;
-	/* One atomic swap: upper/ is the old layer or the restored one, never a mix or nothing. */
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, upper, RENAME_EXCHANGE) < 0) {
-		cella_error_sys(err, "swap '%s' and '%s'", tmp, upper);
-		goto fail;
-	}
-	if (cellad_rm_rf(tmp, err) < 0)
-		return -1;
+	if (cellad_storage_snapshot_restore(d, name, source, err) < 0)
+		return cella_error_wrap(err, "restore snapshot '%s' of '%s'", snap, name);
 	emit(d, "instance-snapshot-restored", name, snap);
 	return 0;
-fail:
-	if (cellad_rm_rf(tmp, &ignore) < 0)
-		cella_error_release(&ignore);
-	return cella_error_wrap(err, "restore snapshot '%s' of '%s'", snap, name);
 }

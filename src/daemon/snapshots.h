@@ -3,13 +3,15 @@
 #define CELLAD_SNAPSHOTS_H
 
 /*
- * Container snapshots of the writable layer. A snapshot is the directory
- * <instance>/snapshots/<snap>/ holding upper/ (a copy of the overlay's upper
- * layer, whiteouts and xattrs included: `cp -a`) and info.json. It appears
- * whole or not at all: made as snapshots/.tmp-<snap> and renamed into place.
- * A restore (stopped container) swaps the copy in with one
- * renameat2(RENAME_EXCHANGE), so upper/ is always either the old or the new
- * layer. Names starting with '.' are never snapshots (leftovers of a crash).
+ * Container snapshots of the writable state. A snapshot is the directory
+ * <instance>/snapshots/<snap>/ holding the storage pool's copy (storage.h:
+ * dir: upper/, a `cp -a` of the overlay's upper layer, whiteouts and xattrs
+ * included; btrfs: rootfs, a read-only subvolume snapshot of the root) and
+ * info.json. It appears whole or not at all: made as snapshots/.tmp-<snap>
+ * and renamed into place. A restore (stopped container) swaps the copy in
+ * with one renameat2(RENAME_EXCHANGE), so the live state is always either
+ * the old or the new one. Names starting with '.' are never snapshots
+ * (leftovers of a crash).
  */
 #include <jansson.h>
 #include <stdbool.h>

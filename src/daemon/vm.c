@@ -17,7 +17,10 @@
 #include <cella/cleanup.h>
 
 #include "container.h"
+#include "networks.h"
 #include "util.h"
+#include "vm_disk.h"
+#include "vm_nic.h"
 
 /* How long the VMM may take to answer its API after the spawn (ASan builds on nested KVM are slow). */
 #define VM_READY_MS 20000
@@ -78,7 +81,7 @@ int cellad_vm_config_validate(json_t *config, cella_err_t *err)
 
 int cellad_vm_image_check(const char *vm_dir, cella_err_t *err)
 {
-	static const char *const known[] = {"kernel", "initrd", "cmdline"};
+	static const char *const known[] = {"kernel", "initrd", "cmdline", "disk.img"};
 	_cleanup_closedir_ DIR *dh = opendir(vm_dir);
 	bool kernel = false;
 	struct dirent *e;
@@ -97,7 +100,7 @@ int cellad_vm_image_check(const char *vm_dir, cella_err_t *err)
 			return cella_error_make(
 				err, EINVAL,
 				"source.path: unexpected entry '%s' in a vm image directory (known: "
-				"kernel, initrd, cmdline)",
+				"kernel, initrd, cmdline, disk.img)",
 				e->d_name);
 		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			return cella_error_make(err, EINVAL, "source.path: '%s' must be a regular file",
@@ -320,25 +323,31 @@ static int write_pid_file(const char *path, pid_t pid, cella_err_t *err)
 	return cellad_write_file(path, text, (size_t)n, 0600, err);
 }
 
-int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, json_t *config,
-		    cella_err_t *err)
+/* Spawns the VMM with argv, records its pid and waits until its API answers. */
+static int launch(struct cellad *d, const char *name, const char **argv, cella_err_t *err)
 {
 	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *pid_path = vm_path(d, name, "vmm.pid"),
-			    *log_path = vm_path(d, name, "vmm.log"), *console = NULL, *kernel = NULL,
-			    *initrd = NULL, *cmdline = read_cmdline(image_dir);
-	char memory[32] = "128", cpus[16] = "1";
-	const char *argv[20];
-	size_t argc = 0;
-	struct stat st;
-	long long size;
-	json_t *v;
+			    *log_path = vm_path(d, name, "vmm.log");
 	pid_t pid;
 
-	if (sock == NULL || pid_path == NULL || log_path == NULL ||
-	    asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0 ||
-	    asprintf(&kernel, "%s/vm/kernel", image_dir) < 0 ||
-	    asprintf(&initrd, "%s/vm/initrd", image_dir) < 0)
+	if (sock == NULL || pid_path == NULL || log_path == NULL)
 		return cella_error_make(err, ENOMEM, "start");
+	if (spawn(log_path, (char **)argv, &pid, err) < 0)
+		return -1;
+	if (write_pid_file(pid_path, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		reap(pid);
+		return -1;
+	}
+	if (wait_ready(pid, sock, log_path, err) < 0) {
+		unlink(pid_path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_vmm(struct cellad *d, const char *name, cella_err_t *err)
+{
 	if (d->vmm_path == NULL || access(d->vmm_path, X_OK) < 0)
 		return cella_error_make(err, ENOENT,
 					"no cella-vmm to run VMs with ('%s'): give cellad --vmm PATH or set "
@@ -346,12 +355,95 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 					d->vmm_path ? d->vmm_path : "not found");
 	if (vmm_pid(d, name) != 0)
 		return cella_error_make(err, EBUSY, "a VMM already runs for '%s'", name);
+	return 0;
+}
+
+char *cellad_vm_disk_path(struct cellad *d, const char *name)
+{
+	return vm_path(d, name, "disk.img");
+}
+
+/*
+ * The instance's own root disk: copied from the image's vm/disk.img the first time (at the create's
+ * start, or the first start of an instance created stopped), kept afterwards. *path = NULL when the
+ * image has no disk.
+ */
+static int prepare_disk(struct cellad *d, const char *name, const char *image_dir, char **path,
+			cella_err_t *err)
+{
+	_cleanup_free_ char *src = NULL, *dst = cellad_vm_disk_path(d, name);
+	enum cellad_vm_disk_method method;
+	struct stat st;
+
+	*path = NULL;
+	if (dst == NULL || asprintf(&src, "%s/vm/disk.img", image_dir) < 0)
+		return cella_error_make(err, ENOMEM, "disk");
+	if (lstat(dst, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return cella_error_make(err, EINVAL, "vm '%s': '%s' is not a regular file", name,
+						dst);
+	} else if (lstat(src, &st) < 0) {
+		return errno == ENOENT ? 0 : cella_error_sys(err, "stat '%s'", src);
+	} else {
+		if (cellad_vm_disk_copy(src, dst, &method, NULL, err) < 0)
+			return cella_error_wrap(err, "vm '%s': copy the image's disk", name);
+		fprintf(stderr, "cellad: vm %s: root disk copied from the image (%s)\n", name,
+			cellad_vm_disk_method_name(method));
+		if (cellad_vm_config_set(d, name, "volatile.root.copy", cellad_vm_disk_method_name(method),
+					 err) < 0)
+			return -1;
+	}
+	/* cella-vmm's option syntax separates fields with commas. */
+	if (strchr(dst, ',') || strchr(dst, '='))
+		return cella_error_make(
+			err, EINVAL,
+			"vm '%s': the disk path '%s' holds ',' or '=', which --disk cannot carry", name, dst);
+	if (asprintf(path, "path=%s", dst) < 0)
+		return cella_error_make(err, ENOMEM, "disk");
+	return 0;
+}
+
+/* The NIC's identity and TAP (--network default); *opt = "tap=NAME,mac=MAC" or NULL without a network. */
+static int prepare_nic(struct cellad *d, const char *name, char **opt, cella_err_t *err)
+{
+	struct cellad_vm_nic nic = {0};
+
+	*opt = NULL;
+	if (!d->network)
+		return 0;
+	if (cellad_vm_nic_identity(d, name, &nic, err) < 0 || cellad_vm_tap_create(&nic, err) < 0)
+		return cella_error_wrap(err, "vm '%s'", name);
+	if (asprintf(opt, "tap=%s,mac=%s", nic.tap, nic.mac) < 0)
+		return cella_error_make(err, ENOMEM, "net");
+	return 0;
+}
+
+int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, json_t *config,
+		    cella_err_t *err)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *kernel = NULL,
+			    *initrd = NULL, *cmdline = read_cmdline(image_dir), *disk = NULL, *net = NULL;
+	char memory[32] = "128", cpus[16] = "1";
+	const char *argv[24];
+	size_t argc = 0;
+	struct stat st;
+	long long size;
+	json_t *v;
+
+	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0 ||
+	    asprintf(&kernel, "%s/vm/kernel", image_dir) < 0 ||
+	    asprintf(&initrd, "%s/vm/initrd", image_dir) < 0)
+		return cella_error_make(err, ENOMEM, "start");
+	if (check_vmm(d, name, err) < 0)
+		return -1;
 	if ((v = json_object_get(config, "limits.memory")) &&
 	    cellad_config_size("limits.memory", v, &size, err) == 0)
 		snprintf(memory, sizeof(memory), "%lld", size >> 20);
 	if ((v = json_object_get(config, "limits.cpu")))
 		snprintf(cpus, sizeof(cpus), "%lld",
 			 json_is_integer(v) ? (long long)json_integer_value(v) : atoll(json_string_value(v)));
+	if (prepare_disk(d, name, image_dir, &disk, err) < 0 || prepare_nic(d, name, &net, err) < 0)
+		return cella_error_wrap(err, "start vm '%s'", name);
 	argv[argc++] = d->vmm_path;
 	argv[argc++] = "--kernel";
 	argv[argc++] = kernel;
@@ -371,17 +463,46 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	argv[argc++] = console;
 	argv[argc++] = "--api-socket";
 	argv[argc++] = sock;
-	argv[argc] = NULL;
-	if (spawn(log_path, (char **)argv, &pid, err) < 0)
-		return cella_error_wrap(err, "start vm '%s'", name);
-	if (write_pid_file(pid_path, pid, err) < 0) {
-		kill(pid, SIGKILL);
-		reap(pid);
-		return -1;
+	if (disk) {
+		argv[argc++] = "--disk";
+		argv[argc++] = disk;
 	}
-	if (wait_ready(pid, sock, log_path, err) < 0) {
-		unlink(pid_path);
+	if (net) {
+		argv[argc++] = "--net";
+		argv[argc++] = net;
+	}
+	argv[argc] = NULL;
+	if (launch(d, name, argv, err) < 0) {
+		cellad_vm_tap_remove(d, name);
 		return cella_error_wrap(err, "start vm '%s'", name);
+	}
+	return 0;
+}
+
+int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snapshot_dir, cella_err_t *err)
+{
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *net = NULL;
+	const char *argv[10];
+	size_t argc = 0;
+
+	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0)
+		return cella_error_make(err, ENOMEM, "restore");
+	if (check_vmm(d, name, err) < 0)
+		return -1;
+	/* The snapshot names the TAP and the disk path; both are this instance's own, so re-made here. */
+	if (prepare_nic(d, name, &net, err) < 0)
+		return cella_error_wrap(err, "restore vm '%s'", name);
+	argv[argc++] = d->vmm_path;
+	argv[argc++] = "--restore";
+	argv[argc++] = snapshot_dir;
+	argv[argc++] = "--console";
+	argv[argc++] = console;
+	argv[argc++] = "--api-socket";
+	argv[argc++] = sock;
+	argv[argc] = NULL;
+	if (launch(d, name, argv, err) < 0) {
+		cellad_vm_tap_remove(d, name);
+		return cella_error_wrap(err, "restore vm '%s' from '%s'", name, snapshot_dir);
 	}
 	return 0;
 }
@@ -433,6 +554,8 @@ int cellad_vm_stop(struct cellad *d, const char *name, int timeout_s, bool force
 	}
 	unlink(pid_path);
 	unlink(sock);
+	/* A persistent TAP outlives its VMM: it goes when the VM has stopped (or vanished). */
+	cellad_vm_tap_remove(d, name);
 	return 0;
 }
 
@@ -447,6 +570,60 @@ int cellad_vm_pause(struct cellad *d, const char *name, bool paused, cella_err_t
 	return put_state(sock, paused ? "paused" : "running", err);
 }
 
+/*
+ * The TAP's counters from /proc/net/dev (it shows the reader's network namespace, where the TAP is;
+ * /sys/class/net shows the namespace sysfs was mounted in). 0 when found.
+ */
+static int tap_counters(const char *tap, long long *rx_bytes, long long *rx_packets, long long *tx_bytes,
+			long long *tx_packets)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/net/dev", "re");
+	char line[512];
+	size_t len = strlen(tap);
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		if (strncmp(p, tap, len) == 0 && p[len] == ':' &&
+		    sscanf(p + len + 1, "%lld %lld %*d %*d %*d %*d %*d %*d %lld %lld", rx_bytes, rx_packets,
+			   tx_bytes, tx_packets) == 4)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * "network": {"eth0": {hwaddr, host_name, counters}} from the TAP's host-side counters: what the TAP
+ * received is what the guest sent. cella-vmm's API does not publish its device counters.
+ */
+static void add_net_stats(struct cellad *d, const char *name, json_t *out)
+{
+	struct cellad_vm_nic nic = {0};
+	long long rx, tx, rx_pk, tx_pk;
+
+	if (!d->network || cellad_vm_nic_recorded(d, name, &nic) < 0 ||
+	    tap_counters(nic.tap, &tx, &tx_pk, &rx, &rx_pk) < 0)
+		return;
+	json_object_set_new(out, "network",
+			    json_pack("{s:{s:s, s:s, s:{s:I, s:I, s:I, s:I}}}", "eth0", "hwaddr", nic.mac,
+				      "host_name", nic.tap, "counters", "bytes_received", (json_int_t)rx,
+				      "bytes_sent", (json_int_t)tx, "packets_received", (json_int_t)rx_pk,
+				      "packets_sent", (json_int_t)tx_pk));
+}
+
+/* "disk": {"root": {"usage": bytes allocated}} for the instance's own disk copy. */
+static void add_disk_stats(struct cellad *d, const char *name, json_t *out)
+{
+	_cleanup_free_ char *path = cellad_vm_disk_path(d, name);
+	struct stat st;
+
+	if (path && stat(path, &st) == 0)
+		json_object_set_new(out, "disk",
+				    json_pack("{s:{s:I, s:I}}", "root", "usage",
+					      (json_int_t)st.st_blocks * 512, "size",
+					      (json_int_t)st.st_size));
+}
+
 json_t *cellad_vm_stats(struct cellad *d, const char *name)
 {
 	pid_t pid = vmm_pid(d, name);
@@ -454,6 +631,7 @@ json_t *cellad_vm_stats(struct cellad *d, const char *name)
 	char path[64], line[256];
 	_cleanup_fclose_ FILE *stat_f = NULL, *status_f = NULL;
 	long ticks = sysconf(_SC_CLK_TCK);
+	json_t *out;
 
 	if (pid == 0 || ticks <= 0)
 		return NULL;
@@ -469,7 +647,12 @@ json_t *cellad_vm_stats(struct cellad *d, const char *name)
 		if (sscanf(line, "VmRSS: %llu kB", &rss_kib) == 1)
 			break;
 	/* The VMM process's CPU time includes its vCPU threads: that is the VM's CPU time. */
-	return json_pack("{s:{s:{s:I}}, s:{s:{s:I}}, s:i}", "cpu", "usage", "total",
-			 (json_int_t)((utime + stime) * (1000000000ULL / (unsigned long long)ticks)),
-			 "memory", "usage", "usage", (json_int_t)(rss_kib * 1024), "pid", (int)pid);
+	out = json_pack("{s:{s:{s:I}}, s:{s:{s:I}}, s:i}", "cpu", "usage", "total",
+			(json_int_t)((utime + stime) * (1000000000ULL / (unsigned long long)ticks)), "memory",
+			"usage", "usage", (json_int_t)(rss_kib * 1024), "pid", (int)pid);
+	if (out) {
+		add_disk_stats(d, name, out);
+		add_net_stats(d, name, out);
+	}
+	return out;
 }

@@ -8,8 +8,10 @@
  * directory: <root>/instances/NAME/{vmm.sock, vmm.pid, vmm.log, console.log}.
  * A restarted cellad finds it again through vmm.pid (checked against the
  * process's command line, so a recycled pid is never taken for it) and the
- * socket. The image directory holds vm/kernel, optional vm/initrd and
- * vm/cmdline.
+ * socket. The image directory holds vm/kernel, optional vm/initrd,
+ * vm/cmdline and vm/disk.img (raw). An instance gets its own copy of the disk
+ * (instances/NAME/disk.img, vm_disk.c) and, on the managed network, a TAP
+ * (vm_nic.c); snapshots of VMs are vm_snapshot.c.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -24,7 +26,11 @@ int cellad_vm_image_check(const char *vm_dir, cella_err_t *err);
 /* Spawns cella-vmm for the instance and waits (bounded) until its API answers. */
 int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, json_t *config,
 		    cella_err_t *err);
-/* ACPI power button, then force-shutdown after timeout_s (at once with force), then SIGKILL. */
+/* Starts the VMM with --restore snapshot_dir (a cella-vmm snapshot) instead of booting. */
+int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snapshot_dir, cella_err_t *err);
+/* <instances>/NAME/disk.img (malloc'd): the instance's root disk, when its image has one. */
+char *cellad_vm_disk_path(struct cellad *d, const char *name);
+/* ACPI power button, then force-shutdown after timeout_s (at once with force), then SIGKILL; the TAP goes. */
 int cellad_vm_stop(struct cellad *d, const char *name, int timeout_s, bool force, cella_err_t *err);
 int cellad_vm_pause(struct cellad *d, const char *name, bool paused, cella_err_t *err);
 /* "running", "paused" or "shutdown" (stopping) from the VMM, or NULL when no VMM runs for it. */

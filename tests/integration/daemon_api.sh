@@ -156,6 +156,9 @@ case_container_lifecycle() {
 	grep -q "^cella_instance_running{name=\"$c\",type=\"container\"} 1$" <<<"$BODY" || fail "metrics: $BODY"
 	grep -q "^cella_memory_usage_bytes{name=\"$c\"" <<<"$BODY" || fail "memory metric: $BODY"
 	grep -q "^cella_cpu_seconds_total{name=\"$c\"" <<<"$BODY" || fail "cpu metric: $BODY"
+	grep -q "^cella_disk_read_bytes_total{name=\"$c\",type=\"container\"} [0-9]*$" <<<"$BODY" || fail "disk metric: $BODY"
+	grep -q "^cella_disk_written_bytes_total{name=\"$c\",type=\"container\"} [0-9]*$" <<<"$BODY" ||
+		fail "disk metric: $BODY"
 	set_state "$c" '{"action": "pause"}'
 	[ "$(instance_status "$c")" = Frozen ] || fail "not frozen"
 	set_state "$c" '{"action": "resume"}'

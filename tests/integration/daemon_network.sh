@@ -61,6 +61,12 @@ case_network() {
 	"$CELLA" exec c1 -- ip -o addr show eth0 | grep -q "inet $a1/24" || fail "c1's eth0: $("$CELLA" exec c1 -- ip -o addr 2>&1)"
 	"$CELLA" exec c1 -- ping -c1 -W2 "$a2" >"$D/ping" 2>&1 || fail "c1 cannot ping c2 ($a2): $(cat "$D/ping")"
 	"$CELLA" exec c2 -- ping -c1 -W2 10.118.0.1 >"$D/ping" 2>&1 || fail "c2 cannot ping the bridge: $(cat "$D/ping")"
+	# Per-instance network metrics: the pings above crossed c1's eth0 both ways.
+	api GET /1.0/metrics
+	local rx tx
+	rx=$(sed -n 's/^cella_network_receive_bytes_total{name="c1",type="container"} \([0-9]*\)$/\1/p' <<<"$BODY")
+	tx=$(sed -n 's/^cella_network_transmit_bytes_total{name="c1",type="container"} \([0-9]*\)$/\1/p' <<<"$BODY")
+	[ -n "$rx" ] && [ "$rx" -gt 0 ] && [ -n "$tx" ] && [ "$tx" -gt 0 ] || fail "c1's network metrics rx '$rx' tx '$tx': $BODY"
 	api GET /1.0/networks
 	[ "$CODE" = 200 ] && [ "$(jget 'd["metadata"]')" = "['/1.0/networks/cellabr0']" ] || fail "list: $BODY"
 	api GET /1.0/networks/cellabr0

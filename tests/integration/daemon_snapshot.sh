@@ -48,8 +48,8 @@ case_snapshot_api() {
 	[[ "$(jget 'd["metadata"]["err"]')" == *"stop it first"* ]] || fail "restore of a running instance: $BODY"
 	api PUT /1.0/instances/c1 -d '{"restore":"nosuch"}'
 	[ "$CODE" = 404 ] || fail "restore of a missing snapshot: $CODE $BODY"
-	api PUT /1.0/instances/c1 -d '{"config":{}}'
-	[ "$CODE" = 400 ] || fail "PUT config: $CODE $BODY"
+	api PUT /1.0/instances/c1 -d '{"bogus":1}'
+	[ "$CODE" = 400 ] && [[ "$(jget 'd["error"]')" == *"bogus"* ]] || fail "PUT with an unknown field: $CODE $BODY"
 	# Restore a stopped container: the original content, the later file gone.
 	set_state c1 '{"action":"stop","force":true}'
 	api PUT /1.0/instances/c1 -d '{"restore":"snap0"}'

@@ -39,6 +39,7 @@ static void test_validate(void **state)
 {
 	expect_valid("{}");
 	expect_valid("{\"limits.memory\": \"256MiB\", \"limits.processes\": 100, \"limits.cpu\": \"1.5\"}");
+	expect_valid("{\"volatile.eth0.hwaddr\": \"00:16:3e:00:00:01\"}"); /* the daemon's own keys */
 	expect_valid("{\"limits.memory\": 1048576, \"security.privileged\": \"true\"}");
 	expect_valid("{\"limits.memory\": \"2GB\", \"security.privileged\": false}");
 	expect_invalid("{\"limits.memory\": \"lots\"}", "limits.memory");

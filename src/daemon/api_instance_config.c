@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* PATCH and PUT /1.0/instances/NAME: config changes (and PUT's snapshot restore, handed on). */
+#include <stdio.h>
+#include <string.h>
+
+#include "instance_config.h"
+#include "instances.h"
+
+/* Checks the body's fields, computes the new config and queues the operation. */
+static enum MHD_Result update(struct cellad_request *r, json_t *body, bool replace)
+{
+	struct cellad *d = r->d;
+	cella_err_t err = NULL;
+	json_t *row = NULL, *old, *config, *op = NULL, *v;
+	enum MHD_Result ret;
+	const char *key;
+	char url[300];
+
+	json_object_foreach (body, key, v) {
+		if (strcmp(key, "config") != 0)
+			return cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+						  "%s: unknown or unsupported field (\"config\"%s)", key,
+						  replace ? " or \"restore\"" : "");
+	}
+	if (json_object_get(body, "config") == NULL)
+		return cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "config: required");
+	pthread_mutex_lock(&d->lock);
+	if (cellad_db_query_one(d->db, "SELECT name, type, config FROM instances WHERE name = ?",
+				DB_ARGS(DB_TEXT(r->arg)), &row, &err) < 0 ||
+	    row == NULL) {
+		pthread_mutex_unlock(&d->lock);
+		if (err == NULL)
+			return cellad_reply_error(r, MHD_HTTP_NOT_FOUND, "instance '%s' not found", r->arg);
+		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
+		cella_error_release(&err);
+		return ret;
+	}
+	old = json_loads(json_string_value(json_object_get(row, "config")), 0, NULL);
+	config = cellad_config_merge(old ? old : json_object(), json_object_get(body, "config"), replace,
+				     cellad_row_is_vm(row), &err);
+	json_decref(old);
+	json_decref(row);
+	if (config == NULL) {
+		pthread_mutex_unlock(&d->lock);
+		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", cella_error_string(err));
+		cella_error_release(&err);
+		return ret;
+	}
+	snprintf(url, sizeof(url), "/1.0/instances/%s", r->arg);
+	if (cellad_op_submit_locked(d, "Updating instance", json_pack("{s:[s]}", "instances", url),
+				    json_pack("{s:s, s:o}", "name", r->arg, "config", config),
+				    cellad_op_instance_config, &op, &err) < 0) {
+		pthread_mutex_unlock(&d->lock);
+		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
+		cella_error_release(&err);
+		return ret;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return cellad_reply_async(r, op);
+}
+
+enum MHD_Result cellad_api_instance_patch(struct cellad_request *r)
+{
+	enum MHD_Result ret;
+	json_t *body = cellad_request_json(r, &ret);
+
+	if (body == NULL)
+		return ret;
+	ret = update(r, body, false);
+	json_decref(body);
+	return ret;
+}
+
+enum MHD_Result cellad_api_instance_put_any(struct cellad_request *r)
+{
+	enum MHD_Result ret;
+	json_t *body = cellad_request_json(r, &ret);
+
+	if (body == NULL)
+		return ret;
+	if (json_object_get(body, "restore") && json_object_get(body, "config")) {
+		json_decref(body);
+		return cellad_reply_error(r, MHD_HTTP_BAD_REQUEST,
+					  "restore: cannot be combined with config in one request");
+	}
+	if (json_object_get(body, "config") == NULL) {
+		json_decref(body);
+		/* The snapshot restore (api_snapshots.c) reads the body again itself. */
+		return cellad_api_instance_put(r);
+	}
+	ret = update(r, body, true);
+	json_decref(body);
+	return ret;
+}

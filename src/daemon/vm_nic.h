@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CELLAD_VM_NIC_H
+#define CELLAD_VM_NIC_H
+
+/*
+ * A VM's NIC on cellabr0 (--network default): identity recorded in the instance's config
+ * (volatile.eth0.hwaddr, volatile.eth0.host_name), an address lease, and a persistent TAP that
+ * lives from just before the VMM starts until it has stopped.
+ */
+#include "daemon.h"
+
+struct cellad_vm_nic {
+	char mac[18]; /* "00:16:3e:xx:xx:xx" */
+	char tap[16]; /* the TAP's interface name */
+};
+
+/* The recorded identity, generated and recorded (with a lease) the first time. */
+int cellad_vm_nic_identity(struct cellad *d, const char *name, struct cellad_vm_nic *nic, cella_err_t *err);
+/* The recorded identity only; -1 when there is none. */
+int cellad_vm_nic_recorded(struct cellad *d, const char *name, struct cellad_vm_nic *nic);
+/* Creates the TAP (replacing a stale one of the same name) on cellabr0, up. */
+int cellad_vm_tap_create(const struct cellad_vm_nic *nic, cella_err_t *err);
+/* Deletes the instance's TAP if it exists (errors are logged: the VM is gone either way). */
+void cellad_vm_tap_remove(struct cellad *d, const char *name);
+
+/* Sets config[key] = value in the database (volatile.* keys that cellad keeps for the instance). */
+int cellad_vm_config_set(struct cellad *d, const char *name, const char *key, const char *value,
+			 cella_err_t *err);
+
+#endif
