@@ -42,7 +42,7 @@ static uint64_t capacity_sectors(void)
 {
 	if (!d.config)
 		fail("bench: blk has no device configuration");
-	return *(volatile uint32_t *)d.config | (uint64_t)*(volatile uint32_t *)(d.config + 4) << 32;
+	return *(volatile uint32_t *)d.config | (uint64_t) * (volatile uint32_t *)(d.config + 4) << 32;
 }
 
 static void blk_submit(struct blk_slot *s, unsigned i, bool write, uint64_t sector, uint32_t size)
@@ -131,9 +131,9 @@ static void bench_net_tx(uint32_t n)
 		uint8_t *f = frames[i] + NET_HDR;
 
 		memset(frames[i], 0, sizeof(frames[i]));
-		memset(f, 0xFF, 6);			    /* broadcast */
+		memset(f, 0xFF, 6);			      /* broadcast */
 		memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6); /* locally administered source */
-		f[12] = 0x88;				    /* EtherType 0x88B5: local experimental */
+		f[12] = 0x88;				      /* EtherType 0x88B5: local experimental */
 		f[13] = 0xB5;
 		memcpy(f + 14, "cella bench frame", 17);
 	}
