@@ -66,7 +66,7 @@ void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_j
 	j->n_tasks = 0;
 	j->unified_fd = -1;
 	j->by_parent = false;
-	j->opened_by_host_root = host_root();
+	j->opened_by_host_root = false;
 	for (size_t c = 0; c < sizeof(v1_controllers) / sizeof(v1_controllers[0]); c++) {
 		const char *dir = cella_cgroup_get_v1_dir(cg, v1_controllers[c]);
 		char path[4096];
@@ -89,6 +89,8 @@ void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_j
 		j->tasks_dirs[j->n_tasks] = dir;
 		j->tasks_fds[j->n_tasks++] = fd;
 	}
+	/* Only `tasks` files make it matter: no /proc read on a cgroup2-only host. */
+	j->opened_by_host_root = j->n_tasks > 0 && host_root();
 	if (unified) {
 		j->unified_fd = open(unified, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (j->unified_fd < 0)

@@ -29,7 +29,7 @@ struct cella_cgroup_join {
 	size_t n_tasks;
 	int unified_fd; /* O_PATH fd of the cgroup2 directory (for CLONE_INTO_CGROUP), or -1 */
 	bool by_parent; /* the child cannot do it alone: the parent moves it (cella_cgroup_enter) */
-	/* The `tasks` files were opened by the host's root. The kernel checks a write against the opener's
+	/* There are `tasks` files, opened by the host's root. The kernel checks a write against the opener's
 	 * credentials: root may move any task, anyone else only a task with its own uid, so otherwise the
 	 * child must join before it takes the container process's user. */
 	bool opened_by_host_root;
@@ -43,7 +43,7 @@ void cella_cgroup_join_open(const struct cella_cgroup *cg, struct cella_cgroup_j
  * no child could be made. */
 pid_t cella_cgroup_join_clone(struct cella_cgroup_join *j, int flags);
 /* Child, at the end of its set-up (see enter_cgroup() in init.c): moves itself into every v1
- * hierarchy; closes every fd of j. */
+ * hierarchy; closes every fd of j (so a second call does nothing). */
 int cella_cgroup_join_self(struct cella_cgroup_join *j, cella_err_t *err);
 /* Closes whatever is still open (safe on an already closed join; unified_fd -1 means none). */
 void cella_cgroup_join_close(struct cella_cgroup_join *j);

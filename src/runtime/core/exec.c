@@ -302,6 +302,7 @@ int cella_container_exec(const struct cella_exec_opts *o, pid_t *pid, cella_err_
 			close(job.ns_fds[t]);
 	if (job.sync_fd >= 0)
 		close(job.sync_fd);
+	cella_cgroup_join_close(&job.join); /* left open where the clone failed */
 	cella_process_clear(&job.process);
 	cella_process_security_free(job.security);
 	cella_cgroup_free(job.cg);

@@ -10,9 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <signal.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,11 +288,9 @@ static int receive_go(struct cella_init_ctx *ctx, cella_err_t *err)
  */
 static int enter_cgroup(struct cella_init_ctx *ctx, cella_err_t *err)
 {
-	if (!ctx->in_cgroup) {
-		if (ctx->cgroup_join && cella_cgroup_join_self(ctx->cgroup_join, err) < 0)
-			return -1;
-		ctx->in_cgroup = true;
-	}
+	/* Once joined (or moved by the parent) nothing is left open: joining again does nothing. */
+	if (ctx->cgroup_join && cella_cgroup_join_self(ctx->cgroup_join, err) < 0)
+		return -1;
 	if (ctx->new_cgroupns) {
 		if (unshare(CLONE_NEWCGROUP) < 0)
 			return cella_error_sys(err, "unshare the cgroup namespace");
@@ -305,9 +303,8 @@ static int enter_cgroup(struct cella_init_ctx *ctx, cella_err_t *err)
  * write is only allowed when the host's root opened the file. */
 static bool may_join_after_creds(const struct cella_init_ctx *ctx)
 {
-	return !ctx->new_cgroupns &&
-	       (ctx->in_cgroup || ctx->cgroup_join == NULL || ctx->cgroup_join->n_tasks == 0 ||
-		ctx->cgroup_join->opened_by_host_root);
+	return !ctx->new_cgroupns && (ctx->cgroup_join == NULL || ctx->cgroup_join->n_tasks == 0 ||
+				      ctx->cgroup_join->opened_by_host_root);
 }
 
 /* Not dumpable while we hold the runtime's fds and memory: container processes cannot ptrace us or
@@ -344,7 +341,6 @@ static int init_setup(struct cella_init_ctx *ctx, char **exe, cella_err_t *err)
 	if (moved_by_parent) {
 		/* GO came after the parent's cgroup.procs write: we are in the cgroup already. */
 		cella_cgroup_join_close(ctx->cgroup_join);
-		ctx->in_cgroup = true;
 	}
 	if (new_userns && (make_undumpable(err) < 0 || become_root_in_userns(err) < 0))
 		return -1;

@@ -31,7 +31,6 @@ struct cella_init_ctx {
 	struct cella_state *st;	 /* the parent's state (our copy): hooks get it, with our host pid from GO */
 	struct cella_cgroup_join *cgroup_join; /* our copy of the cgroup fds, or NULL; see enter_cgroup() in
 						* init.c for when we join */
-	bool in_cgroup;			       /* joined (or moved there by the parent) */
 };
 
 __attribute__((noreturn)) void cella_init_main(struct cella_init_ctx *ctx);
