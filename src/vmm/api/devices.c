@@ -98,7 +98,7 @@ int vmm_api_devices__update(void *opaque, const char *id, const json_t *changes,
 	dev = find(opaque, id, err);
 	if (!dev)
 		return -1;
-	if (strcmp(dev->ops->type, "blk") != 0 && strcmp(dev->ops->type, "net") != 0) {
+	if (!dev->ops->update) {
 		cella_error_make(err, 0,
 				 "device '%s': a %s device has no rate limiter (blk and net have one)", id,
 				 dev->ops->type);

@@ -36,6 +36,14 @@
 /* How long it waits for the virtio devices' in-flight requests (disk I/O, rate limiters). */
 #define QUIESCE_TIMEOUT_MS 10000
 
+/* The answer to a request that comes while the VM stops: a conflict, not a failure. */
+static int shutting_down(cella_err_t *err)
+{
+	cella_error_make(err, 0, "the VM is shutting down");
+	cella_error_set_status(*err, 409);
+	return -1;
+}
+
 /* Pauses the VM and waits until every vCPU thread is parked. */
 static int park_vcpus(struct vmm *vm, cella_err_t *err)
 {
@@ -49,11 +57,8 @@ static int park_vcpus(struct vmm *vm, cella_err_t *err)
 	while (vm->vcpus_parked < vm->ncpus && !vmm__stopping(vm) && rc == 0)
 		rc = pthread_cond_timedwait(&vm->parked_cond, &vm->state_lock, &deadline);
 	pthread_mutex_unlock(&vm->state_lock);
-	if (vmm__stopping(vm)) {
-		cella_error_make(err, 0, "the VM is shutting down");
-		cella_error_set_status(*err, 409);
-		return -1;
-	}
+	if (vmm__stopping(vm))
+		return shutting_down(err);
 	if (rc != 0)
 		return cella_error_make(err, rc, "the vCPUs did not pause within %d s", PARK_TIMEOUT_SEC);
 	return 0;
@@ -187,11 +192,8 @@ int vmm__snapshot(struct vmm *vm, const char *dir, bool diff, bool resume, cella
 	bool was_paused = atomic_load(&vm->paused);
 	int rc;
 
-	if (vmm__stopping(vm)) {
-		cella_error_make(err, 0, "the VM is shutting down");
-		cella_error_set_status(*err, 409);
-		return -1;
-	}
+	if (vmm__stopping(vm))
+		return shutting_down(err);
 	if (diff && !vm->snapshot_base) {
 		cella_error_make(err, 0,
 				 "type diff: this VM has no full snapshot to diff against yet (take a "
@@ -225,9 +227,7 @@ int vmm__ctl_submit(struct vmm *vm, struct vmm_ctl_request *req, cella_err_t *er
 		pthread_cond_wait(&vm->ctl_cond, &vm->ctl_lock);
 	if (vm->ctl_closed) {
 		pthread_mutex_unlock(&vm->ctl_lock);
-		cella_error_make(err, 0, "the VM is shutting down");
-		cella_error_set_status(*err, 409);
-		return -1;
+		return shutting_down(err);
 	}
 	vm->ctl_busy = true;
 	req->done = false;
@@ -268,8 +268,7 @@ void vmm__ctl_serve(struct vmm *vm, bool closing)
 	if (!req)
 		return;
 	if (closing) {
-		req->rc = cella_error_make(&req->err, 0, "the VM is shutting down");
-		cella_error_set_status(req->err, 409);
+		req->rc = shutting_down(&req->err);
 	} else if (!req->path) {
 		req->rc = pause_quiescent(vm, &req->err); /* a request without a path is a pause */
 	} else {

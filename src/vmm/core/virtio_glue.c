@@ -46,7 +46,7 @@ static void on_ready(void *opaque, int fd, uint32_t events)
  */
 static int attach_one(struct vmm *vm, struct vmm_virtio *v, const char *type, unsigned slot, cella_err_t *err)
 {
-	/* v->opts[v->n] holds the options; the caller releases them if nothing was created. */
+	/* v->opts[v->n] holds the options: the device owns them once created, else they go here. */
 	unsigned i = v->n;
 	struct vmm_pci_irq *irq = &v->irq[i];
 	struct vdev_env env;
@@ -58,6 +58,7 @@ static int attach_one(struct vmm *vm, struct vmm_virtio *v, const char *type, un
 	env = (struct vdev_env){
 		.mem = &vm->mem, .msi_send = vmm_pci__msi_send, .intx = vmm_pci__intx, .irq_opaque = irq};
 	if (vdev_create(type, &v->opts[i], &env, &dev, err) < 0) {
+		vdev_opts_release(&v->opts[i]);
 		/* Everything a device checks at creation is the user's to fix: option values, paths. */
 		cella_error_set_status(*err, VMM_EXIT_USAGE);
 		return -1;
@@ -88,10 +89,7 @@ static int create_one(struct vmm *vm, struct vmm_virtio *v, const struct vmm_vde
 		cella_error_set_status(*err, VMM_EXIT_USAGE);
 		return -1;
 	}
-	r = attach_one(vm, v, s->type, v->n + 1, err); /* slot 0 is left for a host bridge function */
-	if (r < 0 && !v->dev[v->n])
-		vdev_opts_release(o);
-	return r;
+	return attach_one(vm, v, s->type, v->n + 1, err); /* slot 0 is left for a host bridge function */
 }
 
 int vmm_virtio__create(struct vmm *vm, cella_err_t *err)
@@ -139,7 +137,6 @@ int vmm_virtio__attach(struct vmm *vm, const char *type, unsigned slot, struct v
 		       cella_err_t *err)
 {
 	struct vmm_virtio *v = vm->virtio;
-	int r;
 
 	if (v->n >= VMM_VIRTIO_MAX_DEVICES) {
 		vdev_opts_release(opts);
@@ -153,10 +150,7 @@ int vmm_virtio__attach(struct vmm *vm, const char *type, unsigned slot, struct v
 	}
 	v->opts[v->n] = *opts; /* moved: v owns the strings now */
 	*opts = (struct vdev_opts){0};
-	r = attach_one(vm, v, type, slot, err);
-	if (r < 0 && !v->dev[v->n])
-		vdev_opts_release(&v->opts[v->n]);
-	return r;
+	return attach_one(vm, v, type, slot, err);
 }
 
 /* Lock order: device index. Every device is locked at once, or none is. */

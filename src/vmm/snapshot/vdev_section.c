@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/state.h"
+#include "vdev/vdev.h"
 
 static void put_str(struct vmm_state_buf *b, const char *s)
 {
@@ -213,16 +214,6 @@ static int get_opts(struct vmm_state_reader *r, const char *name, struct vdev_op
 	return 0;
 }
 
-static bool known_type(const char *t)
-{
-	static const char *const types[] = {"blk", "net", "console", "rng", "vsock"};
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcmp(t, types[i]))
-			return true;
-	return false;
-}
-
 int vmm_vdev_section__decode(const char *name, const void *data, size_t len, struct vmm_vdev_section *s,
 			     cella_err_t *err)
 {
@@ -240,7 +231,7 @@ int vmm_vdev_section__decode(const char *name, const void *data, size_t len, str
 	if (type) {
 		snprintf(s->type, sizeof(s->type), "%s", type);
 		free(type);
-		if (!known_type(s->type))
+		if (!vdev_type_known(s->type))
 			return cella_error_make(err, 0, "section %s: unknown device type '%s'", name,
 						s->type);
 	}

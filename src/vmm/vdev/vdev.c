@@ -99,6 +99,11 @@ static const struct vdev_ops *find_ops(const char *type)
 	return NULL;
 }
 
+bool vdev_type_known(const char *type)
+{
+	return find_ops(type) != NULL;
+}
+
 static int attach(struct vdev *dev, const struct vdev_env *env, cella_err_t *err)
 {
 	struct virtio_pci_params p = {

@@ -123,6 +123,8 @@ struct vdev {
 
 /* ---- for the VMM ---- */
 /* type: "blk", "net", "console", "rng" or "vsock". */
+/* Whether type names a device this VMM has ("blk", "net", ...). */
+bool vdev_type_known(const char *type);
 int vdev_create(const char *type, const struct vdev_opts *opts, const struct vdev_env *env, struct vdev **out,
 		cella_err_t *err);
 /* vdev_create() from a CLI string ("path=disk.img,readonly=on"); what names the option in errors ("--disk"). */
