@@ -11,6 +11,7 @@
 #include "container.h"
 #include "vm.h"
 #include "http.h"
+#include "instances.h"
 
 enum MHD_Result cellad_api_root(struct cellad_request *r)
 {
@@ -145,23 +146,18 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 	}
 	fprintf(f, "# HELP cella_instance_running 1 when the instance runs (or is frozen), else 0.\n"
 		   "# TYPE cella_instance_running gauge\n");
-	json_array_foreach (rows, i, row) {
-		const char *state = json_string_value(json_object_get(row, "state"));
-
-		metric(f, "cella_instance_running", row,
-		       strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0 ? "1" : "0");
-	}
 	/* One stats read per instance; each metric family is then written as one block, as Prometheus wants. */
 	stats = json_array();
 	json_array_foreach (rows, i, row) {
 		const char *state = json_string_value(json_object_get(row, "state"));
+		const char *name = json_string_value(json_object_get(row, "name"));
+		bool running = strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0;
 		json_t *s = NULL;
 
-		if (strcmp(state, "Running") == 0 || strcmp(state, "Frozen") == 0)
-			s = strcmp(json_string_value(json_object_get(row, "type")), "vm") == 0
-				    ? cellad_vm_stats(d, json_string_value(json_object_get(row, "name")))
-				    : cellad_container_stats(d,
-							     json_string_value(json_object_get(row, "name")));
+		metric(f, "cella_instance_running", row, running ? "1" : "0");
+		if (running)
+			s = cellad_row_is_vm(row) ? cellad_vm_stats(d, name)
+						  : cellad_container_stats(d, name);
 		json_array_append_new(stats, s ? s : json_null());
 	}
 	fprintf(f, "# HELP cella_cpu_seconds_total CPU time used by the instance's cgroup.\n"

@@ -236,8 +236,6 @@ int cellad_op_image_import_export(struct cellad *d, struct cellad_op *op, cella_
 			cella_error_release(&cleanup_err);
 		return -1;
 	}
-	cellad_op_set_metadata(d, op,
-			       json_pack("{s:s, s:{s:s, s:i}}", "fingerprint", fp, "progress", "stage",
-					 "done", "percent", 100));
+	cellad_image_op_done(d, op, fp);
 	return 0;
 }

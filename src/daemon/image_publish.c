@@ -30,29 +30,6 @@
 #include "storage.h"
 #include "util.h"
 
-struct publish_progress {
-	struct cellad *d;
-	struct cellad_op *op;
-	const char *stage;
-	int last_percent;
-	unsigned long long last_entries;
-};
-
-static void publish_progress(void *ctx, int percent, unsigned long long bytes, unsigned long long entries)
-{
-	struct publish_progress *p = ctx;
-
-	/* At most one database write per percent, or per 500 entries while the total is unknown. */
-	if (percent >= 0 ? percent == p->last_percent : entries < p->last_entries + 500)
-		return;
-	p->last_percent = percent;
-	p->last_entries = entries;
-	cellad_op_set_metadata(p->d, p->op,
-			       json_pack("{s:{s:s, s:i, s:I, s:I}}", "progress", "stage", p->stage, "percent",
-					 percent, "bytes", (json_int_t)bytes, "entries",
-					 (json_int_t)entries));
-}
-
 /* The instance must exist, be a container and be Stopped; *row = its row with image and id range.
  * *missing (may be NULL) tells "no such instance" (404) from the other refusals. */
 static int publishable_locked(struct cellad *d, const char *name, json_t **row, bool *missing,
@@ -194,7 +171,7 @@ pack_child(int out, const char *upper, const char *lower, const char *merged, co
 }
 
 /* Reads the child's lines until it closes the pipe; the result is its last line. */
-static int pack_wait(int in, pid_t pid, struct publish_progress *p, cella_err_t *err)
+static int pack_wait(int in, pid_t pid, struct cellad_image_progress *p, cella_err_t *err)
 {
 	_cleanup_fclose_ FILE *f = fdopen(in, "r");
 	char line[4096] = "", last[4096] = "";
@@ -208,7 +185,7 @@ static int pack_wait(int in, pid_t pid, struct publish_progress *p, cella_err_t 
 		unsigned long long bytes, entries;
 
 		if (sscanf(line, "P %llu %llu", &bytes, &entries) == 2)
-			publish_progress(p, -1, bytes, entries);
+			cellad_image_progress(p, -1, bytes, entries);
 		else
 			snprintf(last, sizeof(last), "%s", line);
 	}
@@ -223,8 +200,8 @@ static int pack_wait(int in, pid_t pid, struct publish_progress *p, cella_err_t 
 }
 
 /* Writes the merged tree (image rootfs + instance upper layer) as tar. */
-static int pack(struct cellad *d, json_t *row, const char *work, const char *tar, struct publish_progress *p,
-		cella_err_t *err)
+static int pack(struct cellad *d, json_t *row, const char *work, const char *tar,
+		struct cellad_image_progress *p, cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(row, "name"));
 	json_t *base = json_object_get(row, "host_base");
@@ -271,7 +248,7 @@ static int pack(struct cellad *d, json_t *row, const char *work, const char *tar
 int cellad_op_image_publish(struct cellad *d, struct cellad_op *op, cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(op->args, "name"));
-	struct publish_progress p = {.d = d, .op = op, .last_percent = -2};
+	struct cellad_image_progress p = {.d = d, .op = op, .entry_step = 500, .last_percent = -2};
 	_cleanup_free_ char *work = NULL, *tar = NULL, *staging = NULL, *rootfs = NULL;
 	json_t *row = NULL, *props = json_deep_copy(json_object_get(op->args, "properties"));
 	cella_err_t cleanup_err = NULL;
@@ -301,7 +278,7 @@ int cellad_op_image_publish(struct cellad *d, struct cellad_op *op, cella_err_t 
 		ret = cella_error_sys(err, "mkdir '%s'", staging);
 	if (ret == 0) {
 		p.stage = "unpack";
-		ret = cellad_image_unpack(tar, rootfs, publish_progress, &p, err);
+		ret = cellad_image_unpack(tar, rootfs, cellad_image_progress, &p, err);
 	}
 	if (ret == 0) {
 		if (json_object_get(props, "description") == NULL)
@@ -318,8 +295,6 @@ int cellad_op_image_publish(struct cellad *d, struct cellad_op *op, cella_err_t 
 	json_decref(props);
 	if (ret < 0)
 		return cella_error_wrap(err, "publish instance '%s'", name);
-	cellad_op_set_metadata(d, op,
-			       json_pack("{s:s, s:{s:s, s:i}}", "fingerprint", fp, "progress", "stage",
-					 "done", "percent", 100));
+	cellad_image_op_done(d, op, fp);
 	return 0;
 }

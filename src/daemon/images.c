@@ -194,20 +194,11 @@ int cellad_image_resolve_locked(struct cellad *d, json_t *source, json_t **image
 	return cella_error_make(err, EINVAL, "source: expected \"alias\" or \"fingerprint\"");
 }
 
-struct import_progress {
-	struct cellad *d;
-	struct cellad_op *op;
-	const char *stage;
-	int last_percent;
-	unsigned long long last_entries;
-};
-
-static void import_progress(void *ctx, int percent, unsigned long long bytes, unsigned long long entries)
+void cellad_image_progress(void *ctx, int percent, unsigned long long bytes, unsigned long long entries)
 {
-	struct import_progress *p = ctx;
+	struct cellad_image_progress *p = ctx;
 
-	/* At most one database write per percent (or per 1000 entries when the size is unknown). */
-	if (percent >= 0 ? percent == p->last_percent : entries < p->last_entries + 1000)
+	if (percent >= 0 ? percent == p->last_percent : entries < p->last_entries + p->entry_step)
 		return;
 	p->last_percent = percent;
 	p->last_entries = entries;
@@ -217,7 +208,7 @@ static void import_progress(void *ctx, int percent, unsigned long long bytes, un
 					 (json_int_t)entries));
 }
 
-static void finished_metadata(struct cellad *d, struct cellad_op *op, const char *fp)
+void cellad_image_op_done(struct cellad *d, struct cellad_op *op, const char *fp)
 {
 	cellad_op_set_metadata(d, op,
 			       json_pack("{s:s, s:{s:s, s:i}}", "fingerprint", fp, "progress", "stage",
@@ -230,7 +221,7 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 	const char *tarball = json_string_value(json_object_get(op->args, "tarball"));
 	const char *dir = json_string_value(json_object_get(op->args, "directory"));
 	bool vm = json_is_true(json_object_get(op->args, "vm"));
-	struct import_progress p = {.d = d, .op = op, .last_percent = -2};
+	struct cellad_image_progress p = {.d = d, .op = op, .entry_step = 1000, .last_percent = -2};
 	_cleanup_free_ char *staging = NULL, *rootfs = NULL;
 	char fp[65];
 	int ret;
@@ -245,14 +236,14 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 		ret = cellad_file_sha256(tarball, fp, err);
 		if (ret == 0) {
 			p.stage = "unpack";
-			ret = cellad_image_unpack(tarball, rootfs, import_progress, &p, err);
+			ret = cellad_image_unpack(tarball, rootfs, cellad_image_progress, &p, err);
 		}
 		unlink(tarball);
 	} else {
 		p.stage = "copy";
 		ret = mkdir(rootfs, 0755) < 0
 			      ? cella_error_sys(err, "mkdir '%s'", rootfs)
-			      : cellad_image_copy_tree(dir, rootfs, fp, import_progress, &p, err);
+			      : cellad_image_copy_tree(dir, rootfs, fp, cellad_image_progress, &p, err);
 		/* A VM image is checked on the copy: the source may change under us. */
 		if (ret == 0 && vm)
 			ret = cellad_vm_image_check(rootfs, err);
@@ -267,7 +258,7 @@ int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *
 			cella_error_release(&cleanup_err);
 		return -1;
 	}
-	finished_metadata(d, op, fp);
+	cellad_image_op_done(d, op, fp);
 	return 0;
 }
 

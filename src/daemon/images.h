@@ -39,6 +39,21 @@ int cellad_image_ensure_default(struct cellad *d, cella_err_t *err);
 /* The image holds vm/ (kernel, initrd, cmdline) rather than rootfs/. */
 bool cellad_image_is_vm(struct cellad *d, const char *fingerprint);
 
+/* An image operation's progress, a cellad_progress_fn: {"progress": {stage, percent, bytes, entries}} in
+ * op's metadata, written at most once per percent, or once per entry_step entries while the total is
+ * unknown. Start with last_percent = -2. */
+struct cellad_image_progress {
+	struct cellad *d;
+	struct cellad_op *op;
+	const char *stage;
+	unsigned long long entry_step;
+	int last_percent;
+	unsigned long long last_entries;
+};
+void cellad_image_progress(void *ctx, int percent, unsigned long long bytes, unsigned long long entries);
+/* The metadata of a finished image operation: {"fingerprint": fp, "progress": {"stage": "done", ...}}. */
+void cellad_image_op_done(struct cellad *d, struct cellad_op *op, const char *fp);
+
 /* Operation bodies (api_images.c submits them). */
 int cellad_op_image_import(struct cellad *d, struct cellad_op *op, cella_err_t *err);
 int cellad_op_image_delete(struct cellad *d, struct cellad_op *op, cella_err_t *err);
