@@ -61,15 +61,7 @@ case_intx_pin() {
 case_polling_guest() {
 	need_kvm
 	local img=$TEST_TMP/blk.img
-	python3 - "$img" <<'PY' || fail "cannot write the image"
-import sys
-d = bytearray(4096)
-p = b"cella virtio-blk sector 0"
-d[:len(p)] = p
-for i in range(64, 512):
-    d[i] = i & 0xFF
-open(sys.argv[1], "wb").write(d)
-PY
+	make_vdrv_image "$img" || fail "cannot write the image"
 	run_guest_file "$GUEST" --disk "path=$img" --cmdline "test=blk"
 	expect_pass
 }

@@ -7,9 +7,9 @@
 # generation ID), refusal of damaged snapshots (exit 2) and a snapshot to a
 # full file system. Needs /dev/kvm and curl; the full-disk case needs root.
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/vmm_helpers.bash"
 
-VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
-GUEST=$CELLA_BUILD/guests/snapshot/counter.elf
+GUEST=$GUEST_DIR/snapshot/counter.elf
 WAIT_S=60 # bound on every wait for guest output
 export ASAN_OPTIONS=${VMM_ASAN_OPTIONS:-detect_leaks=1}
 
@@ -18,20 +18,6 @@ prereqs() {
 	need_cmd curl
 	[ -x "$VMM" ] || fail "$VMM not built"
 	[ -f "$GUEST" ] || fail "$GUEST not built"
-}
-
-PIDS=()
-# Whatever happens, no VMM outlives the case.
-kill_vms() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	return 0
-}
-
-api() { # SOCKET curl-args...
-	local sock=$1
-	shift
-	curl -s --max-time 60 --unix-socket "$sock" "$@"
 }
 
 ticks() { # FILE: how many tick lines it has (0 while it does not exist yet)
@@ -56,29 +42,6 @@ wait_ticks() {
 	fail "no $n ticks in $file after $WAIT_S s: $(tail -c 300 "$file")"
 }
 
-# wait_socket SOCK PID
-wait_socket() {
-	local i
-	for ((i = 0; i < WAIT_S * 10; i++)); do
-		[ -S "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || fail "the VMM died before its API socket appeared"
-		sleep 0.1
-	done
-	fail "no API socket $1 after $WAIT_S s"
-}
-
-# stop_vm PID EXPECTED_STATUS: SIGTERM, and wait (bounded) for the given status.
-stop_vm() {
-	local pid=$1 want=$2 rc=0 i
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < WAIT_S * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$pid" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "VMM $pid exited with $rc, expected $want"
-}
-
 # check_sequence FILE MIN: FILE holds only "counting", "genid G ID" and "tick N" lines, the ticks
 # 1, 2, 3, ... with no gap and no repeat, at least MIN of them. Prints the last tick.
 check_sequence() {
@@ -100,15 +63,7 @@ start_original() {
 		</dev/null >/dev/null 2>"$dir/orig.log.err" &
 	pid=$!
 	PIDS+=("$pid")
-	wait_socket "$dir/api.sock" "$pid"
-}
-
-# snapshot SOCK PATH TYPE RESUME: PUT /vm/snapshot, expects 204.
-snapshot() {
-	local code
-	code=$(api "$1" -o "$TEST_TMP/snap.resp" -w '%{http_code}' -X PUT \
-		-d "{\"path\":\"$2\",\"type\":\"$3\",\"resume\":$4}" http://localhost/vm/snapshot)
-	[ "$code" = 204 ] || fail "PUT /vm/snapshot $2 ($3): HTTP $code $(cat "$TEST_TMP/snap.resp")"
+	wait_socket "$dir/api.sock" "$pid" "$dir/orig.log.err"
 }
 
 # restore_bg SNAPSHOT LOG: starts a restore in the background; sets $rpid.
@@ -126,9 +81,9 @@ make_snapshot() {
 	wait_ticks "$dir/orig.log" 3 "$pid"
 	snap=$dir/snap
 	snapshot "$dir/api.sock" "$snap" full false
-	grep -q '"state": *"paused"' <<<"$(api "$dir/api.sock" http://localhost/vm)" || fail "not paused after the snapshot"
+	grep -q '"state": *"paused"' <<<"$(vm_api "$dir/api.sock" http://localhost/vm)" || fail "not paused after the snapshot"
 	len=$(stat -c %s "$dir/orig.log")
-	stop_vm "$pid" 143
+	wait_exit "$pid" 143 TERM
 	prefix=$dir/prefix
 	head -c "$len" "$dir/orig.log" >"$prefix"
 	last=$(complete_lines "$prefix" | check_sequence /dev/stdin 3) || fail "original output: $last"
@@ -153,7 +108,7 @@ case_restore_twice() {
 	for i in 1 2; do
 		restore_bg "$snap" "$TEST_TMP/r$i.log"
 		wait_ticks "$TEST_TMP/r$i.log" 3 "$rpid"
-		stop_vm "$rpid" 143
+		wait_exit "$rpid" 143 TERM
 		grep -q "restored $snap: vCPUs running" "$TEST_TMP/r$i.log.err" || fail "no restore line: $(cat "$TEST_TMP/r$i.log.err")"
 		continues "$prefix" "$TEST_TMP/r$i.log"
 	done
@@ -171,7 +126,7 @@ case_clones() {
 		pids+=("$rpid")
 	done
 	for i in 1 2 3; do wait_ticks "$TEST_TMP/c$i.log" 3 "${pids[i - 1]}"; done
-	for i in 1 2 3; do stop_vm "${pids[i - 1]}" 143; done
+	for i in 1 2 3; do wait_exit "${pids[i - 1]}" 143 TERM; done
 	for i in 1 2 3; do continues "$prefix" "$TEST_TMP/c$i.log"; done
 	[ "$(for i in 1 2 3; do genid_of "$TEST_TMP/c$i.log"; done | sort -u | wc -l)" -eq 3 ] ||
 		fail "clones share a generation ID: $(grep -h genid "$TEST_TMP"/c?.log)"
@@ -185,24 +140,24 @@ case_diff() {
 	wait_ticks "$dir/orig.log" 2 "$pid"
 	snapshot "$dir/api.sock" "$dir/full" full false
 	len1=$(stat -c %s "$dir/orig.log")
-	[ "$(api "$dir/api.sock" -o /dev/null -w '%{http_code}' -X PUT -d '{"state":"running"}' http://localhost/vm/state)" = 204 ] ||
+	[ "$(vm_api "$dir/api.sock" -o /dev/null -w '%{http_code}' -X PUT -d '{"state":"running"}' http://localhost/vm/state)" = 204 ] ||
 		fail "cannot resume"
 	wait_ticks "$dir/orig.log" $(($(ticks "$dir/orig.log") + 3)) "$pid"
 	snapshot "$dir/api.sock" "$dir/diff" diff false
 	len2=$(stat -c %s "$dir/orig.log")
-	stop_vm "$pid" 143
+	wait_exit "$pid" 143 TERM
 	[ "$(od -An -tu4 -j16 -N4 "$dir/diff/state" | tr -d ' ')" = 1 ] || fail "the diff snapshot is not flagged DIFF"
 	[ "$(od -An -tu4 -j16 -N4 "$dir/full/state" | tr -d ' ')" = 0 ] || fail "the full snapshot is flagged DIFF"
 	head -c "$len1" "$dir/orig.log" >"$dir/prefix1"
 	head -c "$len2" "$dir/orig.log" >"$dir/prefix2"
 	restore_bg "$dir/diff" "$dir/r2.log"
 	wait_ticks "$dir/r2.log" 3 "$rpid"
-	stop_vm "$rpid" 143
+	wait_exit "$rpid" 143 TERM
 	continues "$dir/prefix2" "$dir/r2.log"
 	# The base is untouched by the diff's restore and still restores to the earlier point.
 	restore_bg "$dir/full" "$dir/r1.log"
 	wait_ticks "$dir/r1.log" 3 "$rpid"
-	stop_vm "$rpid" 143
+	wait_exit "$rpid" 143 TERM
 	continues "$dir/prefix1" "$dir/r1.log"
 }
 
@@ -270,7 +225,7 @@ EOF
 	# The original is still good.
 	restore_bg "$snap" "$TEST_TMP/good.log"
 	wait_ticks "$TEST_TMP/good.log" 1 "$rpid"
-	stop_vm "$rpid" 143
+	wait_exit "$rpid" 143 TERM
 }
 
 rss_shmem_kib() { awk '/^RssShmem:/ {print $2}' "/proc/$1/status"; }
@@ -288,7 +243,7 @@ case_untouched_memory() {
 	if [ -z "$before" ] || [ -z "$after" ]; then fail "no RssShmem in /proc/$pid/status"; fi
 	[ $((after - before)) -lt 16384 ] || fail "guest RAM resident grew from $before to $after KiB during the snapshot"
 	wait_ticks "$dir/orig.log" $(($(ticks "$dir/orig.log") + 1)) "$pid"
-	stop_vm "$pid" 143
+	wait_exit "$pid" 143 TERM
 }
 
 # Runs inside a private mount namespace: the loop mount goes away with it, whatever happens.
@@ -306,16 +261,16 @@ full_disk_body() {
 	before=$(md5sum <"$mnt/snap/state")
 	free=$(df -k --output=avail "$mnt" | tail -n1 | tr -d ' ')
 	fallocate -l $(((free - 1024) * 1024)) "$mnt/filler" || fail "cannot fill the file system"
-	code=$(api "$dir/api.sock" -o "$TEST_TMP/full.resp" -w '%{http_code}' -X PUT \
+	code=$(vm_api "$dir/api.sock" -o "$TEST_TMP/full.resp" -w '%{http_code}' -X PUT \
 		-d "{\"path\":\"$mnt/snap\",\"type\":\"full\",\"resume\":true}" http://localhost/vm/snapshot)
 	[ "$code" = 500 ] || fail "snapshot to a full file system: HTTP $code $(cat "$TEST_TMP/full.resp")"
 	grep -q 'No space left on device' "$TEST_TMP/full.resp" || fail "unclear error: $(cat "$TEST_TMP/full.resp")"
 	after=$(md5sum <"$mnt/snap/state")
 	[ "$before" = "$after" ] || fail "the previous snapshot was changed"
 	[ -z "$(find "$mnt" -maxdepth 1 -name 'snap.tmp.*')" ] || fail "temporary files left: $(ls "$mnt")"
-	grep -q '"state": *"running"' <<<"$(api "$dir/api.sock" http://localhost/vm)" || fail "the VM is not running"
+	grep -q '"state": *"running"' <<<"$(vm_api "$dir/api.sock" http://localhost/vm)" || fail "the VM is not running"
 	wait_ticks "$dir/orig.log" $(($(ticks "$dir/orig.log") + 2)) "$pid"
-	stop_vm "$pid" 143
+	wait_exit "$pid" 143 TERM
 	complete_lines "$dir/orig.log" | check_sequence /dev/stdin 4 >/dev/null || fail "the VM's output broke"
 	umount "$mnt"
 }
@@ -326,7 +281,7 @@ case_full_disk() {
 	need_cmd mkfs.ext4
 	need_cmd unshare
 	need_cmd fallocate
-	export -f full_disk_body kill_vms api ticks wait_ticks wait_socket stop_vm check_sequence complete_lines start_original \
+	export -f full_disk_body kill_vms vm_api ticks wait_ticks wait_socket wait_exit check_sequence complete_lines start_original \
 		snapshot fail need_cmd
 	export VMM GUEST WAIT_S TEST_TMP
 	unshare --mount --propagation private bash -c 'PIDS=(); full_disk_body'

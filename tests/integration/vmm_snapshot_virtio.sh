@@ -15,9 +15,9 @@
 # original's TAP is refused.
 # Needs /dev/kvm and curl (the diff case perl); the clone case needs root and /dev/net/tun.
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/vmm_helpers.bash"
 
-VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
-GUEST=$CELLA_BUILD/guests/snapshot/blk-writer.elf
+GUEST=$GUEST_DIR/snapshot/blk-writer.elf
 WAIT_S=120 # bound on every wait for the guest
 SECTORS=3000
 export ASAN_OPTIONS=${VMM_ASAN_OPTIONS:-detect_leaks=1}
@@ -27,20 +27,6 @@ prereqs() {
 	need_cmd curl
 	[ -x "$VMM" ] || fail "$VMM not built"
 	[ -f "$GUEST" ] || fail "$GUEST not built"
-}
-
-PIDS=()
-# Whatever happens, no VMM outlives the case (the TAPs are not persistent: they go with it).
-kill_vms() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	return 0
-}
-
-api() { # SOCKET curl-args...
-	local sock=$1
-	shift
-	curl -s --max-time 60 --unix-socket "$sock" "$@"
 }
 
 dones() { # FILE: how many "done" lines it has (0 while it does not exist yet)
@@ -58,38 +44,6 @@ wait_dones() {
 		sleep 0.1
 	done
 	fail "no $2 writes in $1 after $WAIT_S s: $(tail -c 300 "$1")"
-}
-
-wait_socket() { # SOCK PID
-	local i
-	for ((i = 0; i < WAIT_S * 10; i++)); do
-		[ -S "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || fail "the VMM died before its API socket appeared: $(cat "$3" 2>/dev/null)"
-		sleep 0.1
-	done
-	fail "no API socket $1 after $WAIT_S s"
-}
-
-# wait_exit PID STATUS [SIGNAL [LOG]]: waits (bounded) for PID to exit with STATUS; SIGNAL sent first if
-# given; the end of LOG (the guest's console) goes into the failure message.
-wait_exit() {
-	local pid=$1 want=$2 rc=0 i
-	[ -n "${3:-}" ] && kill "-$3" "$pid" 2>/dev/null
-	for ((i = 0; i < WAIT_S * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && fail "VMM $pid still running after $WAIT_S s"
-	wait "$pid" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "VMM $pid exited with $rc, expected $want${4:+: $(tail -c 300 "$4")}"
-}
-
-# snapshot SOCK PATH [TYPE [RESUME]]: a snapshot (default full, leaving the VM paused); expects 204.
-snapshot() {
-	local code
-	code=$(api "$1" -o "$TEST_TMP/snap.resp" -w '%{http_code}' -X PUT \
-		-d "{\"path\":\"$2\",\"type\":\"${3:-full}\",\"resume\":${4:-false}}" http://localhost/vm/snapshot)
-	[ "$code" = 204 ] || fail "PUT /vm/snapshot $2: HTTP $code $(cat "$TEST_TMP/snap.resp")"
 }
 
 # start_original DIR N [cella-vmm args]: the writer on DIR/disk.img (id disk0, plus $DISK_OPTS), until N

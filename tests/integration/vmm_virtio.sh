@@ -9,86 +9,13 @@
 # virtio-console both ways; completion by MSI-X and by INTx; option errors.
 # Needs /dev/kvm (net: root and /dev/net/tun too).
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/vmm_helpers.bash"
 
-VMM=$CELLA_BUILD/src/vmm/cli/cella-vmm
-GUEST=$CELLA_BUILD/guests/virtio/virtio.elf
+GUEST=$GUEST_DIR/virtio/virtio.elf
 
-# run_vmm [cella-vmm args...]: under `timeout -k 5 60`; sets $out (serial), $err (stderr), $rc.
+# run_vmm [cella-vmm args...]: virtio.elf through run_guest_file (sets $out, $err, $rc).
 run_vmm() {
-	[ -x "$VMM" ] || fail "$VMM not built"
-	[ -f "$GUEST" ] || fail "$GUEST not built"
-	rc=0
-	ASAN_OPTIONS=detect_leaks=1 timeout -k 5 60 "$VMM" --kernel "$GUEST" --memory 32 "$@" \
-		</dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
-	out=$(cat "$TEST_TMP/out")
-	err=$(cat "$TEST_TMP/err")
-	[ $rc -ne 124 ] && [ $rc -ne 137 ] || fail "timed out after 60 s; output: $out $err"
-}
-
-expect_pass() {
-	[ "$rc" -eq 1 ] || fail "exit status $rc, expected 1 (guest verdict PASS); serial: $out; stderr: $err"
-	grep -q '^PASS$' <<<"$out" || fail "no PASS on the serial console: $out; stderr: $err"
-}
-
-# make_image PATH: 8 sectors; sector 0 = the pattern the guest checks, the rest zero.
-make_image() {
-	python3 - "$1" <<'PY'
-import sys
-d = bytearray(4096)
-p = b"cella virtio-blk sector 0"
-d[:len(p)] = p
-for i in range(64, 512):
-    d[i] = i & 0xFF
-open(sys.argv[1], "wb").write(d)
-PY
-}
-
-# sector1_written PATH: whether sector 1 holds what the guest writes (byte i = i ^ 0x5a).
-sector1_written() {
-	python3 - "$1" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-sys.exit(0 if d[512:1024] == bytes((i ^ 0x5A) & 0xFF for i in range(512)) else 1)
-PY
-}
-
-# make_filled_image PATH: 64 sectors; sector 0 as make_image, the rest 0xAB (so zeros show what the guest did).
-make_filled_image() {
-	python3 - "$1" <<'PY'
-import sys
-d = bytearray(b"\xab" * 32768)
-d[:512] = bytes(512)
-p = b"cella virtio-blk sector 0"
-d[:len(p)] = p
-for i in range(64, 512):
-    d[i] = i & 0xFF
-open(sys.argv[1], "wb").write(d)
-PY
-}
-
-# check_discarded PATH: sectors 8-23 zero (write-zeroes), 24-39 zero or untouched (discard is advisory),
-# sectors 1-7 and 40-63 untouched.
-check_discarded() {
-	python3 - "$1" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-S = 512
-if len(d) != 64 * S: sys.exit("image size changed: %d" % len(d))
-if d[8*S:24*S] != bytes(16*S): sys.exit("sectors 8-23 not zero after write-zeroes")
-disc = d[24*S:40*S]
-if disc not in (bytes(16*S), b"\xab" * (16*S)): sys.exit("sectors 24-39 neither discarded nor untouched")
-if d[S:8*S] != b"\xab" * (7*S) or d[40*S:] != b"\xab" * (24*S): sys.exit("sectors outside the ranges changed")
-print("discarded" if disc == bytes(16*S) else "discard ignored by the file system")
-PY
-}
-
-# sector2_written PATH: whether sector 2 holds what test=blk-indirect writes (byte i = i * 7 + 3).
-sector2_written() {
-	python3 - "$1" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-sys.exit(0 if d[1024:1536] == bytes((i * 7 + 3) & 0xFF for i in range(512)) else 1)
-PY
+	run_guest_file virtio/virtio.elf "$@"
 }
 
 case_rng() {
@@ -109,27 +36,27 @@ case_rng_from_json() {
 case_blk_read_write_flush() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img"
 	run_vmm --cmdline test=blk --disk "path=$TEST_TMP/disk.img"
 	expect_pass
 	grep -q 'blk: wrote sector 1, flushed' <<<"$out" || fail "no write line: $out"
-	sector1_written "$TEST_TMP/disk.img" || fail "sector 1 of the image does not hold the guest's data"
+	vdrv_image_check "$TEST_TMP/disk.img" written || fail "sector 1 of the image does not hold the guest's data"
 }
 
 case_blk_from_json() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img"
 	printf '{"disks": [{"path": "%s"}]}\n' "$TEST_TMP/disk.img" >"$TEST_TMP/vm.json"
 	run_vmm --cmdline test=blk --config "$TEST_TMP/vm.json"
 	expect_pass
-	sector1_written "$TEST_TMP/disk.img" || fail "sector 1 of the image does not hold the guest's data"
+	vdrv_image_check "$TEST_TMP/disk.img" written || fail "sector 1 of the image does not hold the guest's data"
 }
 
 case_blk_readonly_refuses_write() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/ro.img"
+	make_vdrv_image "$TEST_TMP/ro.img"
 	cp "$TEST_TMP/ro.img" "$TEST_TMP/ro.orig"
 	run_vmm --cmdline test=blk-ro --disk "path=$TEST_TMP/ro.img,readonly=on"
 	expect_pass
@@ -140,7 +67,7 @@ case_blk_readonly_refuses_write() {
 case_blk_writable_disk_is_not_ro() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/rw.img"
+	make_vdrv_image "$TEST_TMP/rw.img"
 	# The guest in read-only mode expects F_RO: a writable disk must not offer it.
 	run_vmm --cmdline test=blk-ro --disk "path=$TEST_TMP/rw.img"
 	[ "$rc" -eq 3 ] || fail "exit status $rc, expected 3 (guest verdict FAIL); serial: $out"
@@ -150,26 +77,26 @@ case_blk_writable_disk_is_not_ro() {
 case_blk_discard_write_zeroes() {
 	need_kvm
 	need_cmd python3
-	make_filled_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	run_vmm --cmdline test=blk-discard --disk "path=$TEST_TMP/disk.img"
 	expect_pass
 	grep -q 'blk: discard done' <<<"$out" || fail "no discard line: $out"
-	check_discarded "$TEST_TMP/disk.img" || fail "image bytes wrong after discard/write-zeroes"
+	vdrv_image_check "$TEST_TMP/disk.img" zeroed || fail "image bytes wrong after discard/write-zeroes"
 }
 
 case_blk_indirect_event_idx() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img"
 	run_vmm --cmdline test=blk-indirect --disk "path=$TEST_TMP/disk.img"
 	expect_pass
-	sector2_written "$TEST_TMP/disk.img" || fail "sector 2 of the image does not hold the guest's data"
+	vdrv_image_check "$TEST_TMP/disk.img" indirect || fail "sector 2 of the image does not hold the guest's data"
 }
 
 case_blk_get_id() {
 	need_kvm
 	need_cmd python3
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img"
 	run_vmm --cmdline "test=blk-id id=cella-disk-7" --disk "path=$TEST_TMP/disk.img,serial=cella-disk-7"
 	expect_pass
 	grep -q 'blk-id: cella-disk-7' <<<"$out" || fail "no id line: $out"
@@ -330,7 +257,7 @@ case_intx_interrupt() {
 
 case_bad_disk_option_named() {
 	need_kvm
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img"
 	run_vmm --cmdline test=blk --disk "path=$TEST_TMP/disk.img,colour=red"
 	[ "$rc" -eq 2 ] || fail "exit status $rc, expected 2; stderr: $err"
 	grep -q -- "--disk: unknown option 'colour'" <<<"$err" || fail "error does not name the option: $err"

@@ -14,9 +14,10 @@
 # Accelerator: KVM when /dev/kvm is usable, else (or when QEMU cannot use it)
 # TCG; CELLA_QEMU_ACCEL=tcg forces TCG.
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/vmm_helpers.bash" # the disk images; its expect_pass is replaced below
 
 QEMU=qemu-system-x86_64
-GUEST=$CELLA_BUILD/guests/virtio/virtio.elf
+GUEST=$GUEST_DIR/virtio/virtio.elf
 
 # accel_args: KVM first, TCG as QEMU's own fallback. `-cpu max` is valid for both; arch-capabilities
 # off because QEMU aborts on MSR 0x10a with it on the nested KVM of the CI hosts (kvm-host-notes.md).
@@ -66,37 +67,6 @@ need_qemu() {
 	need_cmd python3
 }
 
-# make_image PATH: 64 sectors; sector 0 holds the pattern the guest checks, sectors 1-63 0xAB.
-make_image() {
-	python3 - "$1" <<'PY'
-import sys
-d = bytearray(b"\xab" * 32768)
-d[:512] = bytes(512)
-p = b"cella virtio-blk sector 0"
-d[:len(p)] = p
-for i in range(64, 512):
-    d[i] = i & 0xFF
-open(sys.argv[1], "wb").write(d)
-PY
-}
-
-# image_check PATH WHAT: WHAT = written (sector 1 holds byte i ^ 0x5a), indirect (sector 2 byte i * 7 + 3) or zeroed (sectors 8-23 zero,
-# 24-39 zero or untouched, the rest untouched).
-image_check() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-S = 512
-if sys.argv[2] == "written":
-    sys.exit(0 if d[S:2*S] == bytes((i ^ 0x5A) & 0xFF for i in range(512)) else "sector 1 not written")
-if sys.argv[2] == "indirect":
-    sys.exit(0 if d[2*S:3*S] == bytes((i * 7 + 3) & 0xFF for i in range(512)) else "sector 2 not written")
-if d[8*S:24*S] != bytes(16*S): sys.exit("sectors 8-23 not zero after write-zeroes")
-if d[24*S:40*S] not in (bytes(16*S), b"\xab" * (16*S)): sys.exit("sectors 24-39 neither discarded nor untouched")
-if d[S:8*S] != b"\xab" * (7*S) or d[40*S:] != b"\xab" * (24*S): sys.exit("sectors outside the ranges changed")
-PY
-}
-
 disk_args() { # PATH [drive options] [device options]
 	echo "-drive file=$1,format=raw,if=none,id=d0${2:+,$2} -device virtio-blk-pci,drive=d0,disable-legacy=on${3:+,$3}"
 }
@@ -110,16 +80,16 @@ case_rng() {
 
 case_blk() {
 	need_qemu
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	# shellcheck disable=SC2046
 	run_qemu -append test=blk $(disk_args "$TEST_TMP/disk.img")
 	expect_pass
-	image_check "$TEST_TMP/disk.img" written || fail "the image does not hold the guest's write"
+	vdrv_image_check "$TEST_TMP/disk.img" written || fail "the image does not hold the guest's write"
 }
 
 case_blk_readonly() {
 	need_qemu
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	cp "$TEST_TMP/disk.img" "$TEST_TMP/disk.orig"
 	# shellcheck disable=SC2046
 	run_qemu -append test=blk-ro $(disk_args "$TEST_TMP/disk.img" readonly=on)
@@ -130,25 +100,25 @@ case_blk_readonly() {
 
 case_blk_discard() {
 	need_qemu
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	# shellcheck disable=SC2046
 	run_qemu -append test=blk-discard $(disk_args "$TEST_TMP/disk.img" discard=unmap)
 	expect_pass
-	image_check "$TEST_TMP/disk.img" zeroed || fail "image bytes wrong after discard/write-zeroes"
+	vdrv_image_check "$TEST_TMP/disk.img" zeroed || fail "image bytes wrong after discard/write-zeroes"
 }
 
 case_blk_indirect() {
 	need_qemu
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	# shellcheck disable=SC2046
 	run_qemu -append test=blk-indirect $(disk_args "$TEST_TMP/disk.img")
 	expect_pass
-	image_check "$TEST_TMP/disk.img" indirect || fail "the image does not hold the guest's write"
+	vdrv_image_check "$TEST_TMP/disk.img" indirect || fail "the image does not hold the guest's write"
 }
 
 case_blk_id() {
 	need_qemu
-	make_image "$TEST_TMP/disk.img"
+	make_vdrv_image "$TEST_TMP/disk.img" filled
 	# shellcheck disable=SC2046
 	run_qemu -append "test=blk-id id=qemu-disk-1" $(disk_args "$TEST_TMP/disk.img" "" serial=qemu-disk-1)
 	expect_pass
