@@ -11,6 +11,8 @@ void test_blk_discard(void);
 void test_blk_id(const char *cmdline);
 void test_blk_indirect(void);
 void test_net(void);
+/* ip= autoconfiguration, ping the gateway, then answer ARP and ping forever. */
+__attribute__((noreturn)) void test_ping(const char *cmdline);
 void test_vsock(const char *cmdline);
 void test_console(void);
 /* Completion by MSI-X (msix) or by INTx through the IOAPIC; never returns. */

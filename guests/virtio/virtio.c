@@ -63,6 +63,8 @@ void guest_main(uint32_t magic, struct multiboot_info *mbi)
 		test_blk_indirect();
 	else if (is_test(cmdline, "net"))
 		test_net();
+	else if (is_test(cmdline, "ping"))
+		test_ping(cmdline);
 	else if (is_test(cmdline, "vsock"))
 		test_vsock(cmdline);
 	else if (is_test(cmdline, "console"))

@@ -11,6 +11,20 @@
 
 #include "network.h"
 
+/* DHCP for VMs (static host entries, written by vm_nic.c); containers get their address directly. */
+static int dhcp_setup(cella_err_t *err)
+{
+	if (cella_network_dhcp_static_start(CELLAD_NETWORK_NAME, CELLAD_NETWORK_CIDR, NULL, err) == 0)
+		return 0;
+	if ((*err)->errno_value != ENOENT)
+		return cella_error_wrap(err, "--network default: DHCP");
+	/* Without dnsmasq a VM still learns its address from the kernel's ip= parameter. */
+	fprintf(stderr, "cellad: %s; VMs get no DHCP, only ip= on their kernel command line\n",
+		cella_error_string(*err));
+	cella_error_release(err);
+	return 0;
+}
+
 int cellad_network_setup(struct cellad *d, cella_err_t *err)
 {
 	struct cella_network_config c = {
@@ -26,7 +40,7 @@ int cellad_network_setup(struct cellad *d, cella_err_t *err)
 	existing = cella_network_describe(CELLAD_NETWORK_NAME, NULL, err);
 	if (existing) {
 		json_decref(existing);
-		return 0;
+		return dhcp_setup(err);
 	}
 	if ((*err)->errno_value != ENODEV)
 		return cella_error_wrap(err, "--network default");
@@ -34,7 +48,7 @@ int cellad_network_setup(struct cellad *d, cella_err_t *err)
 	if (cella_network_create(&c, err) < 0)
 		return cella_error_wrap(err, "--network default: create bridge %s (%s)", CELLAD_NETWORK_NAME,
 					CELLAD_NETWORK_CIDR);
-	return 0;
+	return dhcp_setup(err);
 }
 
 int cellad_network_lease_locked(struct cellad *d, long long instance_id, cella_err_t *err)

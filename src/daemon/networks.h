@@ -7,7 +7,9 @@
  * 10.118.0.1/24 and NAT, made by libcella-network. Addresses are a pool in
  * the database (table network_leases): each container gets one at create,
  * keeps it across restarts, and frees it when it is deleted (the lease row
- * cascades with the instance row). With --network none nothing here touches
+ * cascades with the instance row). VMs learn theirs by DHCP (dnsmasq in
+ * static mode, one host entry per VM: vm_nic.c) or the kernel's ip=. With
+ * --network none nothing here touches
  * the host's network and containers have only their loopback.
  */
 #include <jansson.h>
@@ -19,7 +21,10 @@
 #define CELLAD_NETWORK_CIDR    "10.118.0.1/24"
 #define CELLAD_NETWORK_GATEWAY "10.118.0.1"
 
-/* Creates the bridge (with NAT) unless it exists already. A no-op with --network none. */
+/*
+ * Creates the bridge (with NAT) unless it exists already, and makes sure dnsmasq serves it in static
+ * mode (a warning only when dnsmasq is not installed). A no-op with --network none.
+ */
 int cellad_network_setup(struct cellad *d, cella_err_t *err);
 /* Records the first free address of the pool for the instance (part of its create). Lock held. */
 int cellad_network_lease_locked(struct cellad *d, long long instance_id, cella_err_t *err);

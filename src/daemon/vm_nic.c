@@ -106,9 +106,44 @@ static int generate(json_t *config, cella_err_t *err)
 	return 0;
 }
 
+/* The instance's leased address ("a.b.c.d/len", malloc'd); NULL + ENOENT when it has none. Lock held. */
+static char *lease_locked(struct cellad *d, long long id, cella_err_t *err)
+{
+	json_t *lease = NULL;
+	char *address = NULL;
+
+	if (cellad_db_query_one(d->db, "SELECT address FROM network_leases WHERE instance_id = ?",
+				DB_ARGS(DB_INT(id)), &lease, err) < 0)
+		return NULL;
+	if (lease == NULL) {
+		cella_error_make(err, ENOENT, "no address lease on %s", CELLAD_NETWORK_NAME);
+		return NULL;
+	}
+	address = strdup(json_string_value(json_object_get(lease, "address")) ?: "");
+	json_decref(lease);
+	if (address == NULL)
+		cella_error_make(err, ENOMEM, "network lease");
+	return address;
+}
+
+/* The leased address split into address and prefix (the database is not trusted blindly). */
+static int lease_parse(const char *lease, struct cella_ipv4_cidr *c, char address[16], cella_err_t *err)
+{
+	if (cella_network_ipv4_cidr_parse("network_leases.address", lease, c, err) < 0)
+		return -1;
+	if (c->prefix < 8 || c->prefix > 30)
+		return cella_error_make(err, EINVAL, "network_leases.address: %s has an unusable prefix",
+					lease);
+	cella_network_ipv4_format(c->address, address);
+	return 0;
+}
+
 int cellad_vm_nic_identity(struct cellad *d, const char *name, struct cellad_vm_nic *nic, cella_err_t *err)
 {
-	json_t *config, *lease = NULL;
+	_cleanup_free_ char *lease = NULL;
+	struct cella_ipv4_cidr c;
+	char address[16];
+	json_t *config;
 	long long id = 0;
 	int ret = -1;
 
@@ -122,18 +157,92 @@ int cellad_vm_nic_identity(struct cellad *d, const char *name, struct cellad_vm_
 	}
 	snprintf(nic->mac, sizeof(nic->mac), "%s", json_string_value(json_object_get(config, KEY_HWADDR)));
 	snprintf(nic->tap, sizeof(nic->tap), "%s", json_string_value(json_object_get(config, KEY_TAP)));
-	/* The lease makes the VM one of the network's users; the guest configures the address itself. */
-	if (cellad_db_query_one(d->db, "SELECT address FROM network_leases WHERE instance_id = ?",
-				DB_ARGS(DB_INT(id)), &lease, err) < 0)
-		goto out;
-	if (lease == NULL && cellad_network_lease_locked(d, id, err) < 0)
-		goto out;
-	ret = 0;
+	/* The lease makes the VM one of the network's users and is the address its DHCP entry gives. */
+	lease = lease_locked(d, id, err);
+	if (lease == NULL && (*err)->errno_value == ENOENT) {
+		cella_error_release(err);
+		if (cellad_network_lease_locked(d, id, err) == 0)
+			lease = lease_locked(d, id, err);
+	}
+	if (lease != NULL)
+		ret = 0;
 out:
 	pthread_mutex_unlock(&d->lock);
-	json_decref(lease);
 	json_decref(config);
+	/* dnsmasq (static mode) answers this MAC, and only it, with the leased address. */
+	if (ret == 0 &&
+	    (lease_parse(lease, &c, address, err) < 0 ||
+	     cella_network_dhcp_host_set(CELLAD_NETWORK_NAME, NULL, name, nic->mac, address, err) < 0))
+		ret = -1;
 	return ret < 0 ? cella_error_wrap(err, "vm '%s': NIC", name) : 0;
+}
+
+int cellad_vm_nic_boot_ip(struct cellad *d, const char *name, char **out, cella_err_t *err)
+{
+	_cleanup_free_ char *lease = NULL;
+	struct cella_ipv4_cidr c;
+	char address[16], mask[16];
+	long long id = 0;
+	json_t *config;
+
+	*out = NULL;
+	if (!d->network)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	config = load_config_locked(d, name, &id, err);
+	if (config)
+		lease = lease_locked(d, id, err);
+	pthread_mutex_unlock(&d->lock);
+	json_decref(config);
+	if (lease == NULL || lease_parse(lease, &c, address, err) < 0)
+		return cella_error_wrap(err, "vm '%s': boot ip=", name);
+	cella_network_ipv4_format(0xFFFFFFFFu << (32 - c.prefix), mask);
+	/* nfsroot.rst: ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0; the gateway runs
+	 * the DNS server (dnsmasq). Instance names are valid host names. */
+	if (asprintf(out, "ip=%s::%s:%s:%s:eth0:off:%s", address, CELLAD_NETWORK_GATEWAY, mask, name,
+		     CELLAD_NETWORK_GATEWAY) < 0) {
+		*out = NULL;
+		return cella_error_make(err, ENOMEM, "boot ip=");
+	}
+	return 0;
+}
+
+/* Whether the command line has an ip= word of its own. */
+static bool has_ip_param(const char *cmdline)
+{
+	for (const char *p = cmdline; (p = strstr(p, "ip=")) != NULL; p += 3) {
+		if (p == cmdline || p[-1] == ' ' || p[-1] == '\t')
+			return true;
+	}
+	return false;
+}
+
+int cellad_vm_nic_cmdline_add_ip(struct cellad *d, const char *name, char **cmdline, cella_err_t *err)
+{
+	_cleanup_free_ char *ip = NULL;
+	char *joined;
+
+	if (!d->network || (*cmdline && has_ip_param(*cmdline)))
+		return 0;
+	if (cellad_vm_nic_boot_ip(d, name, &ip, err) < 0)
+		return -1;
+	if (asprintf(&joined, "%s%s%s", *cmdline ?: "", *cmdline && **cmdline ? " " : "", ip) < 0)
+		return cella_error_make(err, ENOMEM, "boot ip=");
+	free(*cmdline);
+	*cmdline = joined;
+	return 0;
+}
+
+void cellad_vm_nic_forget(struct cellad *d, const char *name)
+{
+	cella_err_t err = NULL;
+
+	if (!d->network)
+		return;
+	if (cella_network_dhcp_host_remove(CELLAD_NETWORK_NAME, NULL, name, &err) < 0) {
+		fprintf(stderr, "cellad: vm %s: %s\n", name, cella_error_string(err));
+		cella_error_release(&err);
+	}
 }
 
 int cellad_vm_nic_recorded(struct cellad *d, const char *name, struct cellad_vm_nic *nic)

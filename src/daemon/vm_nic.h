@@ -14,8 +14,20 @@ struct cellad_vm_nic {
 	char tap[16]; /* the TAP's interface name */
 };
 
-/* The recorded identity, generated and recorded (with a lease) the first time. */
+/*
+ * The recorded identity, generated and recorded (with a lease) the first time; also (re)writes the
+ * VM's DHCP host entry (MAC -> leased address) for the network's dnsmasq.
+ */
 int cellad_vm_nic_identity(struct cellad *d, const char *name, struct cellad_vm_nic *nic, cella_err_t *err);
+/*
+ * The kernel's address autoconfiguration for the lease, for guests without a DHCP client:
+ * *out = "ip=CLIENT::GATEWAY:NETMASK:NAME:eth0:off:GATEWAY" (malloc'd); NULL with --network none.
+ */
+int cellad_vm_nic_boot_ip(struct cellad *d, const char *name, char **out, cella_err_t *err);
+/* Appends that ip= to *cmdline (may be NULL; replaced) unless it has an ip= of its own. */
+int cellad_vm_nic_cmdline_add_ip(struct cellad *d, const char *name, char **cmdline, cella_err_t *err);
+/* Removes the VM's DHCP host entry (at delete; errors are logged: the instance goes either way). */
+void cellad_vm_nic_forget(struct cellad *d, const char *name);
 /* The recorded identity only; -1 when there is none. */
 int cellad_vm_nic_recorded(struct cellad *d, const char *name, struct cellad_vm_nic *nic);
 /* Creates the TAP (replacing a stale one of the same name) on cellabr0, up. */

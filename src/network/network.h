@@ -82,6 +82,30 @@ int cella_network_allocate_ipv4(const char *cidr, const uint32_t *used, size_t n
 /* { name, exists, state, mtu, mac, ifindex, addresses[], ports[{name, mac, state}], counters{}, nat, dhcp{} } */
 json_t *cella_network_describe(const char *name, const char *state_dir, cella_err_t *err);
 
+/*
+ * DHCP for known hosts only, as Incus runs dnsmasq for its instances: the whole subnet of
+ * gateway_cidr in dnsmasq's "static" mode (addresses only to MACs with a host entry, so it never
+ * hands out an address given to someone else) with the entries read from STATE_DIR/NAME.hosts.d
+ * (--dhcp-hostsdir; dnsmasq notices new files by itself). Idempotent: a dnsmasq of this network
+ * already running in this mode is kept; one started otherwise (a dynamic range, an older daemon's)
+ * is replaced. -ENOENT when dnsmasq is not installed.
+ */
+int cella_network_dhcp_static_start(const char *name, const char *gateway_cidr, const char *state_dir,
+				    cella_err_t *err);
+/*
+ * The host entry "MAC,ADDRESS,HOST" in STATE_DIR/NAME.hosts.d/HOST (atomic; an unchanged entry is
+ * not rewritten). host: 1-63 of [A-Za-z0-9-], not starting with '-'.
+ */
+int cella_network_dhcp_host_set(const char *name, const char *state_dir, const char *host, const char *mac,
+				const char *address, cella_err_t *err);
+/*
+ * Removes HOST's entry and makes the running dnsmasq forget it (SIGHUP; a restart on a lease file
+ * without the host's lease when it holds one, so the address can go to another MAC at once).
+ * 1 = removed, 0 = there was none.
+ */
+int cella_network_dhcp_host_remove(const char *name, const char *state_dir, const char *host,
+				   cella_err_t *err);
+
 /* --- validation helpers (pure; field names the config key in error messages) --- */
 
 /* "a.b.c.d/len" with 0 <= len <= 32. */

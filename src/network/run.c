@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +41,25 @@ static void close_pair(int p[2])
 static int spawn(const char *const argv[], int in_fd, int out_fd, pid_t *pid, cella_err_t *err)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	int ret;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	/* The tools (dnsmasq daemonizes and stays) start with no signal blocked and default dispositions:
+	 * not cellad's mask, which blocks SIGTERM/SIGINT/SIGHUP for its sigwait, nor its ignored SIGPIPE. */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	/* argv is not modified by posix_spawn; the cast only satisfies its old prototype. */
-	ret = posix_spawn(pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	ret = posix_spawn(pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret != 0)
 		return cella_error_make(err, ret, "running %s", argv[0]);
