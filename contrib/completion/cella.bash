@@ -89,8 +89,17 @@ _cella() {
 		;;
 	config)
 		case "${#args[@]}:$sub" in
-		0:*) mapfile -t COMPREPLY < <(compgen -W "set unset show" -- "$cur") ;;
+		0:*) mapfile -t COMPREPLY < <(compgen -W "set unset show device" -- "$cur") ;;
+		1:device) mapfile -t COMPREPLY < <(compgen -W "add remove list show" -- "$cur") ;;
 		1:*) mapfile -t COMPREPLY < <(compgen -W "$(_cella_instances)" -- "$cur") ;;
+		2:device) mapfile -t COMPREPLY < <(compgen -W "$(_cella_instances)" -- "$cur") ;;
+		4:device) [ "${args[1]}" = add ] && mapfile -t COMPREPLY < <(compgen -W "disk nic" -- "$cur") ;;
+		*:device)
+			if [ "${args[1]}" = add ]; then
+				compopt -o nospace 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -W "source= path= readonly= nictype=bridged parent= hwaddr= name= ipv4.address=" -- "$cur")
+			fi
+			;;
 		*:set)
 			compopt -o nospace 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -W "limits.memory= limits.cpu= limits.processes=" -- "$cur")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `cella config set|unset|show`: an instance's config keys after creation. */
+/* `cella config set|unset|show|device`: an instance's config keys and devices after creation. */
 #include "client.h"
+#include "config_device.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@ static const char config_help[] =
 	"    cella config set INSTANCE KEY=VALUE...\n"
 	"    cella config unset INSTANCE KEY...\n"
 	"    cella config show [--format text|json] INSTANCE\n"
+	"    cella config device add INSTANCE DEVICE TYPE [KEY=VALUE]...\n"
+	"    cella config device remove INSTANCE DEVICE...\n"
+	"    cella config device list|show [--format text|json] INSTANCE\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    set changes configuration keys of an existing instance; unset removes\n"
@@ -28,6 +32,24 @@ static const char config_help[] =
 	"    show prints the configuration, one 'key: value' line per key (YAML),\n"
 	"    or cellad's config object with --format json.\n"
 	"\n"
+	"    device add gives the instance a device beyond its root disk and eth0;\n"
+	"    device remove takes one away; device list prints their names, device\n"
+	"    show their keys. Devices are attached when the instance starts: a\n"
+	"    change reaches a running instance at its next start. Types and keys:\n"
+	"      disk  source=HOST-PATH (required, absolute), readonly=true|false;\n"
+	"            for a container also path=PATH-IN-CONTAINER (required): the\n"
+	"            host directory or file is bind-mounted there. For a VM the\n"
+	"            source is a raw image file or block device, attached as one\n"
+	"            more virtio-blk disk.\n"
+	"      nic   nictype=bridged parent=HOST-BRIDGE (required), hwaddr=MAC\n"
+	"            (default: generated once and kept); for a container also\n"
+	"            name=IFNAME (default: the device name) and ipv4.address=\n"
+	"            A.B.C.D/LEN (set by cellad: a system container may not set\n"
+	"            addresses itself). A container gets a veth, a VM a TAP, on\n"
+	"            that bridge; a VM's guest configures its own address.\n"
+	"    Device names are 1-31 letters, digits, '_', '-', '.'; root and eth0\n"
+	"    are the instance's own.\n"
+	"\n"
 	"OPTIONS\n"
 	"    -f, --format text|json\n"
 	"        show's output format (default: text).\n"
@@ -39,6 +61,9 @@ static const char config_help[] =
 	"EXAMPLES\n"
 	"    cella config set web limits.memory=512MiB limits.cpu=1.5\n"
 	"    cella config unset web limits.cpu\n"
+	"    cella config device add web data disk source=/srv/data path=/data\n"
+	"    cella config device add vm1 lan nic nictype=bridged parent=br0\n"
+	"    cella config device remove web data\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    0 on success, 1 when cellad refuses or the change fails, 2 on a usage error.\n";
@@ -124,11 +149,14 @@ static int config_run(int argc, char **argv, cella_err_t *err)
 	if (c != 0)
 		return c < 0 ? -1 : CELLA_EXIT_OK;
 	if (optind >= argc)
-		return cella_cli_usage_error(err, "config", "expected set, unset or show");
+		return cella_cli_usage_error(err, "config", "expected set, unset, show or device");
 	sub = argv[optind];
+	if (strcmp(sub, "device") == 0)
+		return cella_cli_config_device(cella_client_socket(socket_opt), argc - optind - 1,
+					       argv + optind + 1, format, err);
 	if (strcmp(sub, "set") != 0 && strcmp(sub, "unset") != 0 && strcmp(sub, "show") != 0)
-		return cella_cli_usage_error(err, "config", "unknown subcommand '%s' (set, unset or show)",
-					     sub);
+		return cella_cli_usage_error(err, "config",
+					     "unknown subcommand '%s' (set, unset, show or device)", sub);
 	if (optind + 1 >= argc)
 		return cella_cli_usage_error(err, "config", "%s: expected an INSTANCE", sub);
 	instance = argv[optind + 1];

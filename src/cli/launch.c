@@ -12,7 +12,8 @@ static const char launch_help[] =
 	"    cella launch - create an instance from an image and start it\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    cella launch [-c KEY=VALUE]... [--no-start] [--vm] IMAGE NAME [-- COMMAND [ARG]...]\n"
+	"    cella launch [-c KEY=VALUE]... [-d DEVICE,type=TYPE[,KEY=VALUE]...]... [--no-start] [--vm]\n"
+	"                 IMAGE NAME [-- COMMAND [ARG]...]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Creates the instance NAME from IMAGE (an image alias, or a fingerprint\n"
@@ -29,6 +30,10 @@ static const char launch_help[] =
 	"    -c, --config KEY=VALUE\n"
 	"        Instance setting: limits.memory (e.g. 256MiB), limits.processes,\n"
 	"        limits.cpu (CPUs, e.g. 0.5), security.privileged (true|false).\n"
+	"    -d, --device DEVICE,type=TYPE[,KEY=VALUE]...\n"
+	"        A device of the instance: a disk (source, path, readonly) or a\n"
+	"        nic (nictype=bridged, parent, hwaddr, name); see cella config\n"
+	"        --help for the keys. Example: -d data,type=disk,source=/srv,path=/srv\n"
 	"    --no-start\n"
 	"        Create the instance but leave it stopped.\n"
 	"    --vm\n"
@@ -54,22 +59,54 @@ static json_t *image_source(const char *image)
 	return json_pack("{s:s}", "alias", image);
 }
 
+/* -d NAME,KEY=VALUE[,KEY=VALUE]... (Incus's form) into devices[NAME]. */
+static int parse_device(const char *arg, json_t *devices, cella_err_t *err)
+{
+	const char *comma = strchr(arg, ',');
+	json_t *dev;
+
+	if (comma == NULL || comma == arg)
+		return cella_cli_usage_error(
+			err, "launch", "--device: expected NAME,type=TYPE[,KEY=VALUE]..., got '%s'", arg);
+	dev = json_object();
+	json_object_setn_new(devices, arg, (size_t)(comma - arg), dev);
+	for (const char *p = comma + 1; *p;) {
+		size_t n = strcspn(p, ",");
+		const char *eq = memchr(p, '=', n);
+
+		if (eq == NULL || eq == p)
+			return cella_cli_usage_error(err, "launch",
+						     "--device: expected KEY=VALUE, got '%.*s' in '%s'",
+						     (int)n, p, arg);
+		json_object_setn_new(dev, p, (size_t)(eq - p),
+				     json_stringn(eq + 1, n - (size_t)(eq - p) - 1));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int launch_run(int argc, char **argv, cella_err_t *err)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"no-start", no_argument, NULL, OPT_NO_START},
-		{"vm", no_argument, NULL, OPT_VM},	  {"socket", required_argument, NULL, OPT_SOCKET},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"no-start", no_argument, NULL, OPT_NO_START},
+		{"vm", no_argument, NULL, OPT_VM},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"device", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *socket_opt = NULL;
 	struct cella_progress progress;
-	json_t *config = json_object(), *body;
+	json_t *config = json_object(), *devices = json_object(), *body;
 	bool start = true, vm = false;
 	int c, ret;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': {
 			const char *eq = strchr(optarg, '=');
@@ -82,6 +119,13 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 			json_object_setn_new(config, optarg, (size_t)(eq - optarg), json_string(eq + 1));
 			break;
 		}
+		case 'd':
+			if (parse_device(optarg, devices, err) < 0) {
+				json_decref(config);
+				json_decref(devices);
+				return CELLA_EXIT_USAGE;
+			}
+			break;
 		case OPT_NO_START:
 			start = false;
 			break;
@@ -93,15 +137,18 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 			break;
 		case 'h':
 			json_decref(config);
+			json_decref(devices);
 			cella_cli_print_verb_help(&cella_cli_verb_launch, stdout);
 			return CELLA_EXIT_OK;
 		default:
 			json_decref(config);
+			json_decref(devices);
 			return cella_cli_option_error(err, "launch", c, argv);
 		}
 	}
 	if (argc - optind < 2) {
 		json_decref(config);
+		json_decref(devices);
 		return cella_cli_usage_error(err, "launch", "expected IMAGE and NAME");
 	}
 	if (argc - optind > 2) {
@@ -111,9 +158,9 @@ static int launch_run(int argc, char **argv, cella_err_t *err)
 			json_array_append_new(command, json_string(argv[i]));
 		json_object_set_new(config, "command", command);
 	}
-	body = json_pack("{s:s, s:s, s:o, s:o, s:b}", "name", argv[optind + 1], "type",
+	body = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "name", argv[optind + 1], "type",
 			 vm ? "vm" : "container", "source", image_source(argv[optind]), "config", config,
-			 "start", start);
+			 "devices", devices, "start", start);
 	cella_client_progress_init(&progress, start ? "Launching instance" : "Creating instance");
 	ret = cella_client_async_progress(cella_client_socket(socket_opt), "POST", "/1.0/instances", body,
 					  NULL, &progress, err);

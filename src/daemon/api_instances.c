@@ -8,6 +8,7 @@
 #include <cella/cleanup.h>
 
 #include "container.h"
+#include "devices.h"
 #include "http.h"
 #include "images.h"
 #include "instances.h"
@@ -115,7 +116,7 @@ static enum MHD_Result submit(struct cellad_request *r, const char *description,
  * silently ignored. True after replying. */
 static bool unknown_field(struct cellad_request *r, json_t *body, enum MHD_Result *ret)
 {
-	static const char *const known[] = {"name", "type", "source", "config", "start"};
+	static const char *const known[] = {"name", "type", "source", "config", "devices", "start"};
 	const char *key;
 	json_t *v;
 
@@ -127,23 +128,23 @@ static bool unknown_field(struct cellad_request *r, json_t *body, enum MHD_Resul
 		if (!ok) {
 			*ret = cellad_reply_error(
 				r, MHD_HTTP_BAD_REQUEST,
-				"%s: unknown field (known: name, type, source, config, start)", key);
+				"%s: unknown field (known: name, type, source, config, devices, start)", key);
 			return true;
 		}
 	}
 	return false;
 }
 
-/* POST {"name", "type", "source": {"alias"|"fingerprint"}, "config": {...}, "start": bool} */
+/* POST {"name", "type", "source": {"alias"|"fingerprint"}, "config": {...}, "devices": {...}, "start": bool} */
 enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 {
 	struct cellad *d = r->d;
 	cella_err_t err = NULL;
 	enum MHD_Result ret;
-	json_t *body = cellad_request_json(r, &ret), *source, *config, *image = NULL, *start, *args,
+	json_t *body = cellad_request_json(r, &ret), *source, *config, *devices, *image = NULL, *start, *args,
 	       *existing = NULL;
 	const char *name, *type;
-	_cleanup_free_ char *config_text = NULL, *now = cellad_now_rfc3339();
+	_cleanup_free_ char *config_text = NULL, *devices_text = NULL, *now = cellad_now_rfc3339();
 	bool default_image = false, vm = false;
 
 	if (body == NULL)
@@ -156,6 +157,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 	type = json_string_value(json_object_get(body, "type"));
 	source = json_object_get(body, "source");
 	config = json_object_get(body, "config");
+	devices = json_object_get(body, "devices");
 	start = json_object_get(body, "start");
 	if (name == NULL || !cellad_name_valid(name)) {
 		ret = cellad_reply_error(
@@ -182,11 +184,13 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 		goto out;
 	}
 	if (cellad_instance_config_validate(config, &err) < 0 ||
-	    (vm && cellad_vm_config_validate(config, &err) < 0)) {
+	    (vm && cellad_vm_config_validate(config, &err) < 0) ||
+	    cellad_devices_validate(devices, vm, &err) < 0) {
 		ret = reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		goto out;
 	}
 	config_text = config ? json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+	devices_text = devices ? json_dumps(devices, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	pthread_mutex_lock(&d->lock);
 	if (source == NULL || json_object_size(source) == 0 ||
 	    cellad_image_resolve_locked(d, source, &image, &err) < 0) {
@@ -228,14 +232,13 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 		}
 		goto out;
 	}
-	if (cellad_db_run(
-		    d->db,
-		    "INSERT INTO instances (name, type, image_id, state, config, created_at) VALUES (?, "
-		    "?, ?, 'Creating', ?, ?)",
-		    DB_ARGS(DB_TEXT(name), DB_TEXT(type),
-			    image ? DB_INT(json_integer_value(json_object_get(image, "id"))) : DB_NULL,
-			    DB_TEXT(config_text), DB_TEXT(now)),
-		    NULL, &err) < 0) {
+	if (cellad_db_run(d->db,
+			  "INSERT INTO instances (name, type, image_id, state, config, devices, created_at) "
+			  "VALUES (?, ?, ?, 'Creating', ?, ?, ?)",
+			  DB_ARGS(DB_TEXT(name), DB_TEXT(type),
+				  image ? DB_INT(json_integer_value(json_object_get(image, "id"))) : DB_NULL,
+				  DB_TEXT(config_text), DB_TEXT(devices_text), DB_TEXT(now)),
+			  NULL, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		ret = reply_err(r, 500, &err);
 		goto out;

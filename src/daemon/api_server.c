@@ -79,22 +79,36 @@ static void network_metrics(FILE *f, json_t *rows, json_t *stats)
 		       "Bytes the instance sent on eth0.", "counter", tx);
 }
 
-/* Sum of a container's blkio "ioServiceBytesRecursive" entries with this op ("Read", "Write"), or -1. */
+/*
+ * Bytes read ("Read") or written ("Write"): a container's blkio "ioServiceBytesRecursive" entries, or
+ * a VM's virtio-blk counters (stats.disk.*.read_bytes / write_bytes, as cella-vmm counts them); -1 when
+ * there are none.
+ */
 static long long blkio_bytes(json_t *stats, const char *op)
 {
 	json_t *list = json_object_get(json_object_get(stats, "blkio"), "ioServiceBytesRecursive"), *e;
+	const char *key = strcmp(op, "Read") == 0 ? "read_bytes" : "write_bytes", *dev;
 	long long sum = 0;
+	bool any = false;
 	size_t i;
 
-	if (!json_is_array(list))
-		return -1;
+	if (!json_is_array(list)) {
+		json_object_foreach (json_object_get(stats, "disk"), dev, e) {
+			json_t *v = json_object_get(e, key);
+
+			any = any || json_is_integer(v);
+			sum += json_integer_value(v);
+		}
+		return any ? sum : -1;
+	}
 	json_array_foreach (list, i, e)
 		if (strcmp(json_string_value(json_object_get(e, "op")) ?: "", op) == 0)
 			sum += json_integer_value(json_object_get(e, "value"));
 	return sum;
 }
 
-/* Disk: bytes a container read and wrote through its blkio cgroup; bytes a VM's own disk file holds. */
+/* Disk: bytes a container read and wrote through its blkio cgroup, a VM through its virtio-blk disks;
+ * bytes a VM's own disk file holds. */
 static void disk_metrics(FILE *f, json_t *rows, json_t *stats)
 {
 	static const char *const usage[] = {"disk", "root", "usage", NULL};
@@ -104,7 +118,7 @@ static void disk_metrics(FILE *f, json_t *rows, json_t *stats)
 	size_t i;
 
 	for (unsigned o = 0; o < 2; o++) {
-		fprintf(f, "# HELP %s Bytes the instance's cgroup %s block devices.\n# TYPE %s counter\n",
+		fprintf(f, "# HELP %s Bytes the instance %s its block devices.\n# TYPE %s counter\n",
 			ops[o][1], o == 0 ? "read from" : "wrote to", ops[o][1]);
 		json_array_foreach (rows, i, row) {
 			long long v = blkio_bytes(json_array_get(stats, i), ops[o][0]);

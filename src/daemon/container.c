@@ -16,6 +16,7 @@
 #include <cella/cleanup.h>
 
 #include "core/container.h"
+#include "devices.h"
 #include "start_helper.h"
 #include "storage.h"
 #include "util.h"
@@ -82,7 +83,7 @@ int cellad_container_start(struct cellad *d, const char *name, const char *image
 			    *spec_path = instance_path(d, name, "config.json"),
 			    *log_path = instance_path(d, name, "console.log"), *text = NULL;
 	cella_err_t ignore = NULL;
-	json_t *spec;
+	json_t *spec, *devices;
 
 	if (bundle == NULL || rootfs == NULL || spec_path == NULL || log_path == NULL)
 		return cella_error_make(err, ENOMEM, "start");
@@ -92,6 +93,13 @@ int cellad_container_start(struct cellad *d, const char *name, const char *image
 	spec = cellad_container_spec(name, rootfs, config, host_base, err);
 	if (spec == NULL)
 		return -1;
+	devices = cellad_devices_load(d, name, err);
+	if (devices == NULL || cellad_devices_container_mounts(spec, devices, err) < 0) {
+		json_decref(devices);
+		json_decref(spec);
+		return cella_error_wrap(err, "start '%s'", name);
+	}
+	json_decref(devices);
 	text = json_dumps(spec, JSON_INDENT(2));
 	json_decref(spec);
 	if (text == NULL || cellad_write_file(spec_path, text, strlen(text), 0600, err) < 0)

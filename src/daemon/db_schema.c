@@ -58,8 +58,12 @@ static const char schema_v2[] =
 	"  address TEXT NOT NULL," /* "a.b.c.d/len" */
 	"  UNIQUE (network, address));";
 
+/* v3: an instance's devices beyond its root disk and eth0 (devices.h), a JSON object. */
+static const char schema_v3[] = "ALTER TABLE instances ADD COLUMN devices TEXT NOT NULL DEFAULT '{}';";
+
 const struct cellad_db_migration cellad_db_migrations[] = {
 	{1, schema_v1},
 	{2, schema_v2},
+	{3, schema_v3},
 };
 const size_t cellad_db_n_migrations = sizeof(cellad_db_migrations) / sizeof(cellad_db_migrations[0]);

@@ -89,17 +89,25 @@ json_t *cellad_config_resources(const char *name, json_t *config, cella_err_t *e
 int cellad_op_instance_config(struct cellad *d, struct cellad_op *op, cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(op->args, "name"));
-	json_t *config = json_object_get(op->args, "config"), *row = NULL, *res;
+	json_t *config = json_object_get(op->args, "config"), *row = NULL, *res, *meta;
+	json_t *devices = json_object_get(op->args, "devices");
 	char *text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+	char *devices_text = devices ? json_dumps(devices, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	const char *state, *applied = "next-start";
 	long long changes = 0;
 	int ret = 0;
 
-	if (text == NULL)
+	if (text == NULL || (devices && devices_text == NULL)) {
+		free(text);
+		free(devices_text);
 		return cella_error_make(err, ENOMEM, "config");
+	}
 	pthread_mutex_lock(&d->lock);
-	if (cellad_db_run(d->db, "UPDATE instances SET config = ? WHERE name = ?",
-			  DB_ARGS(DB_TEXT(text), DB_TEXT(name)), &changes, err) == 0 &&
+	/* One statement: config and devices change together or not at all. */
+	if (cellad_db_run(
+		    d->db, "UPDATE instances SET config = ?, devices = coalesce(?, devices) WHERE name = ?",
+		    DB_ARGS(DB_TEXT(text), devices_text ? DB_TEXT(devices_text) : DB_NULL, DB_TEXT(name)),
+		    &changes, err) == 0 &&
 	    changes == 0)
 		cella_error_make(err, 0, "instance '%s' not found", name);
 	if (changes == 1)
@@ -107,6 +115,7 @@ int cellad_op_instance_config(struct cellad *d, struct cellad_op *op, cella_err_
 				    DB_ARGS(DB_TEXT(name)), &row, err);
 	pthread_mutex_unlock(&d->lock);
 	free(text);
+	free(devices_text);
 	if (row == NULL)
 		return cella_error_wrap(err, "config of instance '%s'", name);
 	state = json_string_value(json_object_get(row, "state"));
@@ -124,6 +133,11 @@ int cellad_op_instance_config(struct cellad *d, struct cellad_op *op, cella_err_
 					"config of instance '%s' saved, but applying it to the running "
 					"container failed (it applies at the next start)",
 					name);
-	cellad_op_set_metadata(d, op, json_pack("{s:s, s:O}", "applied", applied, "config", config));
+	meta = json_pack("{s:s, s:O}", "applied", applied, "config", config);
+	/* Devices are attached when an instance starts: a change reaches a running one at its next start. */
+	if (devices)
+		json_object_set_new(meta, "devices",
+				    json_pack("{s:s, s:O}", "applied", "next-start", "devices", devices));
+	cellad_op_set_metadata(d, op, meta);
 	return 0;
 }

@@ -14,10 +14,12 @@
 #include "events.h"
 #include "core/container.h"
 #include "images.h"
+#include "devices.h"
 #include "networks.h"
 #include "storage.h"
 #include "util.h"
 #include "vm.h"
+#include "vm_nic.h"
 
 static int status_code(const char *state)
 {
@@ -36,12 +38,14 @@ json_t *cellad_instance_json(json_t *row)
 {
 	const char *state = json_string_value(json_object_get(row, "state"));
 	json_t *config = json_loads(json_string_value(json_object_get(row, "config")), 0, NULL);
+	json_t *devices = json_loads(json_string_value(json_object_get(row, "devices")) ?: "{}", 0, NULL);
 	json_t *fp = json_object_get(row, "fingerprint");
 
 	state = state ? state : "Error";
-	return json_pack("{s:O, s:O, s:s, s:i, s:o, s:O, s:O, s:O}", "name", json_object_get(row, "name"),
-			 "type", json_object_get(row, "type"), "status", state, "status_code",
-			 status_code(state), "config", config ? config : json_object(), "created_at",
+	return json_pack("{s:O, s:O, s:s, s:i, s:o, s:o, s:O, s:O, s:O}", "name",
+			 json_object_get(row, "name"), "type", json_object_get(row, "type"), "status", state,
+			 "status_code", status_code(state), "config", config ? config : json_object(),
+			 "devices", devices ? devices : json_object(), "created_at",
 			 json_object_get(row, "created_at"), "image", fp ? fp : json_null(), "last_error",
 			 json_object_get(row, "last_error"));
 }
@@ -120,13 +124,25 @@ static int allocate_ids_locked(struct cellad *d, long long instance_id, cella_er
 		DB_ARGS(DB_INT(instance_id), DB_INT(base), DB_INT(CELLAD_IDMAP_SIZE)), NULL, err);
 }
 
-/* The running container joins the managed network; a container that cannot is stopped again. */
+/* The running container joins the managed network and its NIC devices' bridges; one that cannot is stopped
+ * again. */
 static int attach_network(struct cellad *d, const char *name, cella_err_t *err)
 {
 	cella_err_t ignore = NULL;
-	json_t *state = NULL;
+	json_t *state = NULL, *devices = cellad_devices_load(d, name, err), *o;
+	const char *dev;
+	bool nics = false;
 	json_int_t pid;
 
+	if (devices == NULL)
+		goto undo;
+	json_object_foreach (devices, dev, o)
+		nics = nics || strcmp(json_string_value(json_object_get(o, "type")), "nic") == 0;
+	/* Nothing to join: an application container may even be gone already, which is no failure. */
+	if (!d->network && !nics) {
+		json_decref(devices);
+		return 0;
+	}
 	if (cella_container_state(d->runtime_root, name, &state, err) < 0)
 		goto undo;
 	pid = json_integer_value(json_object_get(state, "pid"));
@@ -135,9 +151,13 @@ static int attach_network(struct cellad *d, const char *name, cella_err_t *err)
 		cella_error_make(err, ESRCH, "container '%s' has no init process", name);
 		goto undo;
 	}
-	if (cellad_network_attach(d, name, (pid_t)pid, err) == 0)
+	if ((!d->network || cellad_network_attach(d, name, (pid_t)pid, err) == 0) &&
+	    cellad_devices_container_nics(d, name, (pid_t)pid, devices, err) == 0) {
+		json_decref(devices);
 		return 0;
+	}
 undo:
+	json_decref(devices);
 	if (cellad_container_stop(d, name, 0, true, &ignore) < 0)
 		cella_error_release(&ignore);
 	return -1;
@@ -172,7 +192,7 @@ static int start_instance(struct cellad *d, json_t *row, cella_err_t *err)
 	ret = cellad_container_start(d, name, image_rootfs, config,
 				     json_is_integer(base) ? json_integer_value(base) : -1, err);
 	json_decref(config);
-	if (ret == 0 && d->network)
+	if (ret == 0)
 		ret = attach_network(d, name, err);
 	return ret;
 }
@@ -372,5 +392,7 @@ int cellad_op_instance_delete(struct cellad *d, struct cellad_op *op, cella_err_
 	snprintf(source, sizeof(source), "/1.0/instances/%s", name);
 	cellad_lifecycle_locked(d, "instance-deleted", source);
 	pthread_mutex_unlock(&d->lock);
+	/* A VM's DHCP host entry goes with its lease (a container has none: nothing to do). */
+	cellad_vm_nic_forget(d, name);
 	return cellad_storage_rm_rf(trash, err);
 }

@@ -20,6 +20,7 @@
 #include "networks.h"
 #include "util.h"
 #include "vm_disk.h"
+#include "devices.h"
 #include "vm_nic.h"
 
 /* How long the VMM may take to answer its API after the spawn (ASan builds on nested KVM are slow). */
@@ -398,7 +399,8 @@ static int prepare_disk(struct cellad *d, const char *name, const char *image_di
 		return cella_error_make(
 			err, EINVAL,
 			"vm '%s': the disk path '%s' holds ',' or '=', which --disk cannot carry", name, dst);
-	if (asprintf(path, "path=%s", dst) < 0)
+	/* id=root: the device's name in cella-vmm's API and snapshots, apart from device-given ids. */
+	if (asprintf(path, "path=%s,id=root", dst) < 0)
 		return cella_error_make(err, ENOMEM, "disk");
 	return 0;
 }
@@ -413,7 +415,7 @@ static int prepare_nic(struct cellad *d, const char *name, char **opt, cella_err
 		return 0;
 	if (cellad_vm_nic_identity(d, name, &nic, err) < 0 || cellad_vm_tap_create(&nic, err) < 0)
 		return cella_error_wrap(err, "vm '%s'", name);
-	if (asprintf(opt, "tap=%s,mac=%s", nic.tap, nic.mac) < 0)
+	if (asprintf(opt, "tap=%s,mac=%s,id=eth0", nic.tap, nic.mac) < 0)
 		return cella_error_make(err, ENOMEM, "net");
 	return 0;
 }
@@ -424,11 +426,12 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *kernel = NULL,
 			    *initrd = NULL, *cmdline = read_cmdline(image_dir), *disk = NULL, *net = NULL;
 	char memory[32] = "128", cpus[16] = "1";
-	const char *argv[24];
+	const char *argv[24 + 2 * CELLAD_MAX_DEVICES];
 	size_t argc = 0;
 	struct stat st;
 	long long size;
-	json_t *v;
+	json_t *v, *devices;
+	char **device_args = NULL;
 
 	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0 ||
 	    asprintf(&kernel, "%s/vm/kernel", image_dir) < 0 ||
@@ -444,6 +447,18 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 			 json_is_integer(v) ? (long long)json_integer_value(v) : atoll(json_string_value(v)));
 	if (prepare_disk(d, name, image_dir, &disk, err) < 0 || prepare_nic(d, name, &net, err) < 0)
 		return cella_error_wrap(err, "start vm '%s'", name);
+	/* The guest learns its leased address from the kernel's ip= (no DHCP client needed). */
+	if (net && cellad_vm_nic_cmdline_add_ip(d, name, &cmdline, err) < 0) {
+		cellad_vm_tap_remove(d, name);
+		return cella_error_wrap(err, "start vm '%s'", name);
+	}
+	devices = cellad_devices_load(d, name, err);
+	device_args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
+	json_decref(devices);
+	if (device_args == NULL) {
+		cellad_vm_tap_remove(d, name);
+		return cella_error_wrap(err, "start vm '%s'", name);
+	}
 	argv[argc++] = d->vmm_path;
 	argv[argc++] = "--kernel";
 	argv[argc++] = kernel;
@@ -471,11 +486,16 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 		argv[argc++] = "--net";
 		argv[argc++] = net;
 	}
+	for (size_t i = 0; device_args[i]; i++)
+		argv[argc++] = device_args[i];
 	argv[argc] = NULL;
 	if (launch(d, name, argv, err) < 0) {
+		cellad_devices_args_free(device_args);
 		cellad_vm_tap_remove(d, name);
+		cellad_devices_vm_release(d, name);
 		return cella_error_wrap(err, "start vm '%s'", name);
 	}
+	cellad_devices_args_free(device_args);
 	return 0;
 }
 
@@ -484,6 +504,8 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *net = NULL;
 	const char *argv[10];
 	size_t argc = 0;
+	json_t *devices;
+	char **device_args;
 
 	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0)
 		return cella_error_make(err, ENOMEM, "restore");
@@ -492,6 +514,15 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	/* The snapshot names the TAP and the disk path; both are this instance's own, so re-made here. */
 	if (prepare_nic(d, name, &net, err) < 0)
 		return cella_error_wrap(err, "restore vm '%s'", name);
+	/* So are the TAPs of its NIC devices (the snapshot names them; its disks are the host's, reopened). */
+	devices = cellad_devices_load(d, name, err);
+	device_args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
+	json_decref(devices);
+	cellad_devices_args_free(device_args);
+	if (device_args == NULL) {
+		cellad_vm_tap_remove(d, name);
+		return cella_error_wrap(err, "restore vm '%s'", name);
+	}
 	argv[argc++] = d->vmm_path;
 	argv[argc++] = "--restore";
 	argv[argc++] = snapshot_dir;
@@ -502,6 +533,7 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	argv[argc] = NULL;
 	if (launch(d, name, argv, err) < 0) {
 		cellad_vm_tap_remove(d, name);
+		cellad_devices_vm_release(d, name);
 		return cella_error_wrap(err, "restore vm '%s' from '%s'", name, snapshot_dir);
 	}
 	return 0;
@@ -556,6 +588,7 @@ int cellad_vm_stop(struct cellad *d, const char *name, int timeout_s, bool force
 	unlink(sock);
 	/* A persistent TAP outlives its VMM: it goes when the VM has stopped (or vanished). */
 	cellad_vm_tap_remove(d, name);
+	cellad_devices_vm_release(d, name);
 	return 0;
 }
 
@@ -611,17 +644,50 @@ static void add_net_stats(struct cellad *d, const char *name, json_t *out)
 				      "packets_sent", (json_int_t)tx_pk));
 }
 
-/* "disk": {"root": {"usage": bytes allocated}} for the instance's own disk copy. */
+/*
+ * "disk": {"root": {"usage", "size", "read_bytes", ...}, "DEVICE": {...}}: the bytes allocated to the
+ * instance's own disk copy, and every virtio-blk disk's I/O counters as cella-vmm counts them
+ * (GET /vm/devices; the root disk has id "root", a disk device its device name).
+ */
 static void add_disk_stats(struct cellad *d, const char *name, json_t *out)
 {
-	_cleanup_free_ char *path = cellad_vm_disk_path(d, name);
+	_cleanup_free_ char *path = cellad_vm_disk_path(d, name), *sock = vm_path(d, name, "vmm.sock"),
+			    *body = NULL;
+	json_t *disk = json_object(), *list, *dev;
+	cella_err_t ignore = NULL;
 	struct stat st;
+	int status = 0;
+	size_t i;
 
 	if (path && stat(path, &st) == 0)
-		json_object_set_new(out, "disk",
-				    json_pack("{s:{s:I, s:I}}", "root", "usage",
-					      (json_int_t)st.st_blocks * 512, "size",
+		json_object_set_new(disk, "root",
+				    json_pack("{s:I, s:I}", "usage", (json_int_t)st.st_blocks * 512, "size",
 					      (json_int_t)st.st_size));
+	if (sock && cellad_vm_api(sock, "GET", "/vm/devices", NULL, &status, &body, &ignore) == 0 &&
+	    status == 200) {
+		list = json_loads(body, 0, NULL);
+		json_array_foreach (list, i, dev) {
+			json_t *stats = json_object_get(dev, "stats"), *entry;
+			const char *id = json_string_value(json_object_get(dev, "id"));
+
+			if (id == NULL ||
+			    strcmp(json_string_value(json_object_get(dev, "type")) ?: "", "blk") ||
+			    !json_is_object(stats))
+				continue;
+			entry = json_object_get(disk, id);
+			if (entry == NULL) {
+				entry = json_object();
+				json_object_set_new(disk, id, entry);
+			}
+			json_object_update(entry, stats);
+		}
+		json_decref(list);
+	}
+	cella_error_release(&ignore);
+	if (json_object_size(disk))
+		json_object_set_new(out, "disk", disk);
+	else
+		json_decref(disk);
 }
 
 json_t *cellad_vm_stats(struct cellad *d, const char *name)

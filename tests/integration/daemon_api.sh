@@ -30,7 +30,7 @@ case_start_private_dirs() {
 	[ -f "$D/root/cella.db" ] || fail "no database in --root"
 	if command -v sqlite3 >/dev/null; then
 		[ "$(sqlite3 "$D/root/cella.db" 'PRAGMA journal_mode')" = wal ] || fail "journal mode is not WAL"
-		[ "$(sqlite3 "$D/root/cella.db" 'SELECT max(version) FROM schema_migrations')" = 2 ] ||
+		[ "$(sqlite3 "$D/root/cella.db" 'SELECT max(version) FROM schema_migrations')" = 3 ] ||
 			fail "schema version"
 	fi
 	# A second daemon on the same root is refused with a clear message.

@@ -334,6 +334,9 @@ case_completion() {
 	complete_words cella launch --n | grep -qx -- --no-start || fail "options: $(complete_words cella launch --n)"
 	[ "$(complete_words cella config set "web$SFX" limits.m)" = limits.memory= ] || fail "config keys: $(complete_words cella config set "web$SFX" limits.m)"
 	complete_words cella launch "" | grep -qx default || fail "image names for launch: $(complete_words cella launch '')"
+	[ "$(complete_words cella config device r)" = remove ] || fail "device subcommands: $(complete_words cella config device r)"
+	[ "$(complete_words cella config device add "web$SFX" data d)" = disk ] || fail "device types: $(complete_words cella config device add "web$SFX" data d)"
+	[ "$(complete_words cella config device add "web$SFX" data disk sou)" = source= ] || fail "device keys"
 	stop_daemon_clean
 }
 
@@ -344,5 +347,5 @@ check "cella image publish, export, and import of the exported file" case_publis
 check "cella config set, unset, show: live cgroup limits, refusals naming the key" case_config
 check "cella info, logs, network list; progress line without a terminal" case_info_logs_network
 check "--help pages of the new verbs" case_help_pages
-check "bash completion: verbs, subcommands, options, instance and image names, config keys" case_completion
+check "bash completion: verbs, subcommands, options, instance and image names, config keys, devices" case_completion
 done_testing

@@ -21,12 +21,21 @@ need_containers() {
 		{ echo "needs overlayfs"; exit 77; }
 }
 
-# Kills the daemon, removes every container the runtime knows in this root, unmounts our overlays.
+# Kills the daemon, every VMM it started (found by its socket under $D) and, after start_netns_daemon,
+# everything left in its network namespace (dnsmasq daemonizes out of cellad's process tree), so the
+# namespace and its links go too; removes every container the runtime knows in this root, unmounts our
+# overlays.
 cleanup_daemon() {
 	[ -n "${D:-}" ] || return 0
 	[ -n "${CELLAD_PID:-}" ] && kill -9 "$CELLAD_PID" 2>/dev/null
 	[ -f "$D/root/cellad.pid" ] && kill -9 "$(cat "$D/root/cellad.pid")" 2>/dev/null
-	local s m
+	local s m p
+	for p in $(pgrep -f -- "--api-socket $D/root/instances/" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	if [ -n "${CELLAD_NETNS:-}" ] && [ "$CELLAD_NETNS" != "$(readlink /proc/self/ns/net)" ]; then
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$CELLAD_NETNS" ] && kill -9 "${p#/proc/}" 2>/dev/null
+		done
+	fi
 	for s in "$D"/root/runtime/*/; do
 		[ -d "$s" ] && timeout 30 "$RT" --root "$D/root/runtime" delete -f "$(basename "$s")" >/dev/null 2>&1
 	done
@@ -128,3 +137,58 @@ init_pid() {
 	timeout 30 "$RT" --root "$D/root/runtime" state "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'
 }
 
+
+# start_netns_daemon DIR: cellad in fresh network and mount namespaces (a private /run, loopback up), so the
+# bridge, its NAT rules, every veth and TAP live and die there; with $VMM set, VMs run on it.
+# $CELLAD_PID is cellad itself (unshare and sh exec it).
+start_netns_daemon() {
+	D=$1
+	mkdir -p "$D"
+	chmod 0755 "$TEST_TMP" "$D"
+	local vmm_args=()
+	[ -n "${VMM:-}" ] && vmm_args=(--vmm "$VMM")
+	unshare -n -m -- sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && ip link set lo up && exec "$@"' sh \
+		"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network "${CELLAD_NETWORK:-default}" \
+		"${vmm_args[@]}" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
+	CELLAD_PID=$!
+	CELLAD_NETNS=
+	for _ in $(seq 300); do
+		[ -n "$CELLAD_NETNS" ] || CELLAD_NETNS=$(readlink "/proc/$CELLAD_PID/ns/net" 2>/dev/null) || true
+		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
+			CELLAD_NETNS=$(readlink "/proc/$CELLAD_PID/ns/net") || fail "cellad's network namespace"
+			return 0
+		fi
+		kill -0 "$CELLAD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$D/cellad.log"
+	fail "cellad did not answer on $D/s.sock"
+}
+
+# in_ns CMD...: runs CMD in cellad's network namespace (after start_netns_daemon).
+in_ns() { nsenter -t "$CELLAD_PID" -n "$@"; }
+
+# import_vm_image ALIAS KERNEL [CMDLINE] [DISK]: a vm-directory image.
+import_vm_image() {
+	local dir="$D/img-$1"
+	mkdir -p "$dir"
+	cp "$2" "$dir/kernel"
+	[ -n "${3:-}" ] && printf '%s\n' "$3" >"$dir/cmdline"
+	[ -n "${4:-}" ] && cp --sparse=always "$4" "$dir/disk.img"
+	api POST /1.0/images -H "Content-Type: application/json" \
+		-d "{\"source\":{\"type\":\"vm-directory\",\"path\":\"$dir\"},\"aliases\":[{\"name\":\"$1\"}]}" ||
+		fail "POST image"
+	wait_op
+}
+
+# wait_console NAME TEXT: the instance's console.log shows TEXT within 20 s.
+wait_console() {
+	for _ in $(seq 200); do
+		grep -q "$2" "$D/root/instances/$1/console.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "console of $1 never showed '$2': $(cat "$D/root/instances/$1/console.log" 2>&1)"
+}
+
+# The VM tests' name for cleanup_daemon (which kills the VMMs too).
+cleanup_vm() { cleanup_daemon; }

@@ -7,26 +7,6 @@ source "$(dirname "$0")/daemon_helpers.bash"
 
 CELLA="$CELLA_BUILD/src/cli/cella"
 
-# Starts cellad in fresh namespaces; $CELLAD_PID is cellad itself (unshare and sh exec it).
-start_netns_daemon() {
-	D=$1
-	mkdir -p "$D"
-	chmod 0755 "$TEST_TMP" "$D"
-	unshare -n -m -- sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && ip link set lo up && exec "$@"' sh \
-		"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network default --foreground \
-		>>"$D/cellad.log" 2>&1 </dev/null &
-	CELLAD_PID=$!
-	for _ in $(seq 300); do
-		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
-			return 0
-		fi
-		kill -0 "$CELLAD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$D/cellad.log"
-	fail "cellad did not answer on $D/s.sock"
-}
-
 # address NAME: the instance's leased address (without the prefix length), from /1.0/networks.
 address() {
 	api GET /1.0/networks/cellabr0 || fail "GET network"

@@ -14,31 +14,7 @@ need_vm() {
 	[ -f "$GUEST" ] || { echo "test guest not built at $GUEST"; exit 77; }
 }
 
-# Kills any VMM this test's daemon started (found by its socket under $D), then the daemon.
-cleanup_vm() {
-	local p
-	for p in $(pgrep -f -- "--api-socket $D/root/instances/" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	cleanup_daemon
-}
-
-import_vm_image() {
-	mkdir -p "$D/vmimg"
-	cp "$GUEST" "$D/vmimg/kernel"
-	api POST /1.0/images -H "Content-Type: application/json" -d "{\"source\":{\"type\":\"vm-directory\",\"path\":\"$D/vmimg\"},\"aliases\":[{\"name\":\"button\"}]}" ||
-		fail "POST image"
-	wait_op
-}
-
 vmm_pid_of() { cat "$D/root/instances/$1/vmm.pid"; }
-
-# wait_console NAME TEXT: the guest's serial output (console.log) shows TEXT within 20 s.
-wait_console() {
-	for _ in $(seq 200); do
-		grep -q "$2" "$D/root/instances/$1/console.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "console of $1 never showed '$2': $(cat "$D/root/instances/$1/console.log" 2>&1)"
-}
 
 case_vm_image_errors() {
 	need_cellad
@@ -70,7 +46,7 @@ case_vm_lifecycle() {
 	need_vm
 	trap cleanup_vm EXIT
 	CELLAD_ARGS="--vmm $VMM" start_daemon "$TEST_TMP/vm"
-	import_vm_image
+	import_vm_image button "$GUEST"
 	api GET /1.0/images/aliases/button
 	local fp
 	fp=$(jget 'd["metadata"]["target"]')
@@ -133,7 +109,7 @@ case_vm_poweroff_noticed() {
 	need_vm
 	trap cleanup_vm EXIT
 	CELLAD_ARGS="--vmm $VMM" start_daemon "$TEST_TMP/vmoff"
-	import_vm_image
+	import_vm_image button "$GUEST"
 	api POST /1.0/instances -d '{"name":"vm2","type":"vm","source":{"alias":"button"},"start":true,"config":{"limits.memory":"32MiB"}}'
 	wait_op
 	wait_console vm2 READY

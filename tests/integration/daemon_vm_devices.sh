@@ -21,56 +21,6 @@ need_vm() {
 	[ -f "$BUTTON" ] && [ -f "$COUNTER" ] || { echo "test guests not built under $CELLA_BUILD/guests"; exit 77; }
 }
 
-# Kills any VMM this test's daemon started (found by its socket under $D), then the daemon.
-cleanup_vm() {
-	local p
-	for p in $(pgrep -f -- "--api-socket $D/root/instances/" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	cleanup_daemon
-}
-
-# Starts cellad (with the VMM) in fresh network and mount namespaces; $CELLAD_PID is cellad itself.
-start_netns_daemon() {
-	D=$1
-	mkdir -p "$D"
-	chmod 0755 "$TEST_TMP" "$D"
-	unshare -n -m -- sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && ip link set lo up && exec "$@"' sh \
-		"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network default --vmm "$VMM" --foreground \
-		>>"$D/cellad.log" 2>&1 </dev/null &
-	CELLAD_PID=$!
-	for _ in $(seq 300); do
-		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
-			return 0
-		fi
-		kill -0 "$CELLAD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$D/cellad.log"
-	fail "cellad did not answer on $D/s.sock"
-}
-
-# import_image ALIAS KERNEL [CMDLINE] [DISK]: a vm-directory image.
-import_image() {
-	local dir="$D/img-$1"
-	mkdir -p "$dir"
-	cp "$2" "$dir/kernel"
-	[ -n "${3:-}" ] && printf '%s\n' "$3" >"$dir/cmdline"
-	[ -n "${4:-}" ] && cp --sparse=always "$4" "$dir/disk.img"
-	api POST /1.0/images -H "Content-Type: application/json" \
-		-d "{\"source\":{\"type\":\"vm-directory\",\"path\":\"$dir\"},\"aliases\":[{\"name\":\"$1\"}]}" ||
-		fail "POST image"
-	wait_op
-}
-
-# wait_console NAME TEXT: the guest's serial output (console.log) shows TEXT within 20 s.
-wait_console() {
-	for _ in $(seq 200); do
-		grep -q "$2" "$D/root/instances/$1/console.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "console of $1 never showed '$2': $(cat "$D/root/instances/$1/console.log" 2>&1)"
-}
-
-in_ns() { nsenter -t "$CELLAD_PID" -n "$@"; }
 vmm_cmdline() { tr '\0' ' ' <"/proc/$(cat "$D/root/instances/$1/vmm.pid")/cmdline"; }
 config_key() { api GET "/1.0/instances/$1" && jget "d['metadata']['config'].get('$2', '')"; }
 
@@ -85,7 +35,7 @@ case_disk_and_nic() {
 	# A 64 MiB raw disk, mostly a hole, with a marker at 1 MiB.
 	truncate -s 64M "$D/disk.img"
 	printf 'cella-disk-marker' | dd of="$D/disk.img" bs=1M seek=1 conv=notrunc status=none
-	import_image bdisk "$BUTTON" "" "$D/disk.img"
+	import_vm_image bdisk "$BUTTON" "" "$D/disk.img"
 	api GET /1.0/images/aliases/bdisk
 	api GET "/1.0/images/$(jget 'd["metadata"]["target"]')"
 	[ "$(jget 'd["metadata"]["vm_disk"]["size"]')" = 67108864 ] || fail "image does not record its disk: $BODY"
@@ -197,7 +147,7 @@ reflink_body() {
 	CELLAD_ARGS="--vmm $VMM" start_daemon "$mnt/d"
 	truncate -s 64M "$D/disk.img"
 	printf 'cella-disk-marker' | dd of="$D/disk.img" bs=1M seek=1 conv=notrunc status=none
-	import_image bdisk "$BUTTON" "" "$D/disk.img"
+	import_vm_image bdisk "$BUTTON" "" "$D/disk.img"
 	api POST /1.0/instances -d '{"name":"vr","type":"vm","source":{"alias":"bdisk"},"start":true,"config":{"limits.memory":"32MiB"}}'
 	wait_op
 	[ "$(config_key vr volatile.root.copy)" = reflink ] || fail "not reflinked on btrfs: $BODY"
@@ -219,7 +169,7 @@ case_reflink() {
 	need_cmd unshare
 	grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null || { echo "needs btrfs in the kernel"; exit 77; }
 	export -f reflink_body cleanup_vm cleanup_daemon start_daemon stop_daemon api jget wait_op set_state \
-		import_image config_key fail
+		import_vm_image config_key fail
 	export VMM BUTTON CELLAD RT TEST_TMP
 	unshare --mount --propagation private bash -c reflink_body
 }
@@ -251,7 +201,7 @@ case_snapshot_running() {
 	need_vm
 	trap cleanup_vm EXIT
 	CELLAD_ARGS="--vmm $VMM" start_daemon "$TEST_TMP/snap"
-	import_image counter "$COUNTER"
+	import_vm_image counter "$COUNTER"
 	api POST /1.0/instances -d '{"name":"vc","type":"vm","source":{"alias":"counter"},"start":true,"config":{"limits.memory":"32MiB"}}'
 	wait_op
 	local console="$D/root/instances/vc/console.log" len last out
@@ -341,7 +291,7 @@ case_snapshot_crash() {
 	need_cmd ss
 	trap cleanup_vm EXIT
 	CELLAD_ARGS="--vmm $VMM" start_daemon "$TEST_TMP/crash"
-	import_image counter "$COUNTER"
+	import_vm_image counter "$COUNTER"
 	api POST /1.0/instances -d '{"name":"vk","type":"vm","source":{"alias":"counter"},"start":true,"config":{"limits.memory":"32MiB"}}'
 	wait_op
 	wait_ticks vk 2

@@ -81,7 +81,7 @@ static void test_migrate_empty(void **state)
 	json_t *rows = NULL;
 
 	assert_int_equal(cellad_db_schema_version(db, &version, &err), 0);
-	assert_int_equal(version, (int)cellad_db_migrations[cellad_db_n_migrations - 1].version);
+	assert_int_equal(version, cellad_db_migrations[cellad_db_n_migrations - 1].version);
 	/* Every table of v1 exists. */
 	assert_int_equal(
 		cellad_db_query(
@@ -116,7 +116,7 @@ static void test_reopen_keeps_data(void **state)
 	assert_int_equal(count(db, "SELECT count(*) AS n FROM schema_migrations"),
 			 (long long)cellad_db_n_migrations);
 	assert_int_equal(cellad_db_schema_version(db, &version, &err), 0);
-	assert_int_equal(version, 2);
+	assert_int_equal(version, 3);
 	/* v2: a lease goes with its instance. */
 	assert_int_equal(cellad_db_run(db,
 				       "INSERT INTO instances (id, name, type, state, created_at) "
@@ -130,6 +130,37 @@ static void test_reopen_keeps_data(void **state)
 			 0);
 	assert_int_equal(cellad_db_run(db, "DELETE FROM instances WHERE id = 1", NULL, 0, NULL, &err), 0);
 	assert_int_equal(count(db, "SELECT count(*) AS n FROM network_leases"), 0);
+	cellad_db_close(db);
+}
+
+/* A database made by a cellad of schema v2 is brought to the current one with its rows kept; the
+ * instances.devices column (v3) reads '{}' for an instance that existed before it. */
+static void test_upgrade_from_v2_keeps_instances(void **state)
+{
+	struct fixture *f = *state;
+	struct cellad_db *db = NULL;
+	cella_err_t err = NULL;
+	json_t *row = NULL;
+	int version = 0;
+
+	assert_int_equal(cellad_db_open_with(f->path, cellad_db_migrations, 2, &db, &err), 0);
+	assert_int_equal(cellad_db_run(db,
+				       "INSERT INTO instances (name, type, state, config, created_at) VALUES "
+				       "('old', 'container', 'Stopped', '{\"limits.cpu\":\"1\"}', 'now')",
+				       NULL, 0, NULL, &err),
+			 0);
+	cellad_db_close(db);
+	db = NULL;
+	assert_int_equal(cellad_db_open(f->path, &db, &err), 0);
+	assert_int_equal(cellad_db_schema_version(db, &version, &err), 0);
+	assert_int_equal(version, cellad_db_migrations[cellad_db_n_migrations - 1].version);
+	assert_int_equal(cellad_db_query_one(db, "SELECT config, devices FROM instances WHERE name = 'old'",
+					     NULL, 0, &row, &err),
+			 0);
+	assert_non_null(row);
+	assert_string_equal(json_string_value(json_object_get(row, "devices")), "{}");
+	assert_string_equal(json_string_value(json_object_get(row, "config")), "{\"limits.cpu\":\"1\"}");
+	json_decref(row);
 	cellad_db_close(db);
 }
 
@@ -256,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_v2_keeps_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_keys_enforced, setup, teardown),
