@@ -28,6 +28,7 @@ struct vmm_boot_request {
 		initrd_path; /* NULL: none (Multiboot: module 0, kvm-unit-tests read it as their environment) */
 	const char *cmdline;	 /* NULL: empty */
 	unsigned ncpus;		 /* for the MP and ACPI tables, 1..PLATFORM_MAX_CPUS */
+	uint32_t pci_slots;	 /* PCI slots holding a device (bit n = slot n): the DSDT's _PRT */
 	bool no_host_decompress; /* boot a bzImage through its own in-guest decompressor */
 };
 

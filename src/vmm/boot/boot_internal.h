@@ -40,6 +40,7 @@ struct boot_ctx {
 	bool no_host_decompress;
 	uint64_t decompress_max;
 	uint64_t rsdp_gpa;
+	uint32_t pci_slots; /* vmm_boot_request.pci_slots */
 };
 
 /* ---- load.c ---- */

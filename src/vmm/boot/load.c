@@ -67,7 +67,7 @@ int boot__load_image(const struct boot_ctx *ctx, unsigned ncpus, const struct bo
 		c.cmdline = "";
 	if (!c.decompress_max)
 		c.decompress_max = BOOT_DECOMPRESS_MAX;
-	if (vmm_platform__write_tables(ctx->mem, ncpus, &c.rsdp_gpa, err) < 0)
+	if (vmm_platform__write_tables(ctx->mem, ncpus, c.pci_slots, &c.rsdp_gpa, err) < 0)
 		return -1;
 	switch (format) {
 	case BOOT_FORMAT_BZIMAGE:
@@ -96,6 +96,7 @@ int vmm_boot__load(struct guest_mem *mem, const struct vmm_boot_request *req, st
 		.cmdline = req->cmdline,
 		.no_host_decompress = req->no_host_decompress,
 		.decompress_max = BOOT_DECOMPRESS_MAX,
+		.pci_slots = req->pci_slots,
 	};
 	struct boot_image img;
 	size_t size = 0;

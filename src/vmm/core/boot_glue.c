@@ -1,9 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/boot_glue.h"
 
+#include "core/pci_glue.h"
+
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
+
+/* The PCI slots that hold a device (the host bridge's 0 included): their INTx goes in the DSDT. */
+static uint32_t occupied_slots(const struct vmm *vm)
+{
+	uint32_t slots = 0;
+
+	for (unsigned devfn = 0; vm->pci && devfn < PCI_MAX_SLOTS * PCI_MAX_FUNCS; devfn++) {
+		if (vm->pci->bus.dev[devfn])
+			slots |= 1u << (devfn >> 3);
+	}
+	return slots;
+}
 
 int vmm_boot_glue__load(struct vmm *vm, struct vmm_boot_result *boot, cella_err_t *err)
 {
@@ -12,6 +26,7 @@ int vmm_boot_glue__load(struct vmm *vm, struct vmm_boot_result *boot, cella_err_
 		.initrd_path = vm->cfg->initrd,
 		.cmdline = vm->cfg->cmdline ? vm->cfg->cmdline : "",
 		.ncpus = vm->cfg->cpus,
+		.pci_slots = occupied_slots(vm),
 	};
 
 	memset(boot, 0, sizeof(*boot));

@@ -70,7 +70,7 @@ static int acpi__put_facs(struct acpi_writer *w, uint64_t *gpa, cella_err_t *err
 	return acpi__put(w, &facs, sizeof(facs), 64, gpa, err); /* the spec wants 64-byte alignment */
 }
 
-static int acpi__put_dsdt(struct acpi_writer *w, uint64_t *gpa, cella_err_t *err)
+static int acpi__put_dsdt(struct acpi_writer *w, uint32_t pci_slots, uint64_t *gpa, cella_err_t *err)
 {
 	struct aml a = {0};
 	size_t start;
@@ -78,7 +78,7 @@ static int acpi__put_dsdt(struct acpi_writer *w, uint64_t *gpa, cella_err_t *err
 
 	aml__bytes(&a, &(struct acpi_header){0}, sizeof(struct acpi_header));
 	start = a.len;
-	if (acpi__build_dsdt_body(&a) < 0 || a.len < start) {
+	if (acpi__build_dsdt_body(&a, pci_slots) < 0 || a.len < start) {
 		aml__free(&a);
 		return cella_error_make(err, ENOMEM, "build DSDT");
 	}
@@ -215,7 +215,8 @@ static int acpi__put_sdt(struct acpi_writer *w, const char *sig, size_t width, c
 	return acpi__put(w, buf, len, 16, gpa, err);
 }
 
-int vmm_platform__write_acpi(struct guest_mem *mem, unsigned ncpus, uint64_t *rsdp_gpa, cella_err_t *err)
+int vmm_platform__write_acpi(struct guest_mem *mem, unsigned ncpus, uint32_t pci_slots, uint64_t *rsdp_gpa,
+			     cella_err_t *err)
 {
 	struct acpi_writer w = {
 		.mem = mem, .next = BOOT_ACPI_GPA + sizeof(struct acpi_rsdp), .end = BOOT_ACPI_END};
@@ -229,7 +230,7 @@ int vmm_platform__write_acpi(struct guest_mem *mem, unsigned ncpus, uint64_t *rs
 	if (!dst)
 		return cella_error_make(err, 0, "ACPI: guest RAM does not reach 0x%llx",
 					(unsigned long long)BOOT_ACPI_GPA);
-	if (acpi__put_facs(&w, &facs, err) < 0 || acpi__put_dsdt(&w, &dsdt, err) < 0 ||
+	if (acpi__put_facs(&w, &facs, err) < 0 || acpi__put_dsdt(&w, pci_slots, &dsdt, err) < 0 ||
 	    acpi__put_fadt(&w, facs, dsdt, &tables[0], err) < 0 ||
 	    acpi__put_madt(&w, ncpus, &tables[1], err) < 0 || acpi__put_mcfg(&w, &tables[2], err) < 0 ||
 	    acpi__put_sdt(&w, "XSDT", 8, tables, 3, &xsdt, err) < 0 ||

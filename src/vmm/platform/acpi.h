@@ -150,7 +150,8 @@ _Static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG entry is 16 bytes");
 /* Sum-to-zero checksum byte for len bytes at p (whose checksum byte is still 0). */
 uint8_t acpi__checksum(const void *p, size_t len);
 
-/* The DSDT's AML body (everything after the table header) into a. Returns 0, -1 on allocation failure. */
-int acpi__build_dsdt_body(struct aml *a);
+/* The DSDT's AML body (everything after the table header) into a, with _PRT entries for the PCI slots in
+ * the pci_slots mask. Returns 0, -1 on allocation failure. */
+int acpi__build_dsdt_body(struct aml *a, uint32_t pci_slots);
 
 #endif

@@ -5,7 +5,7 @@
  * VMM's PM1a_CNT port. Equivalent ASL:
  *   Name (\_S5, Package () { 5, 5, 0, 0 })
  *   Scope (\_SB) { Device (COM1) {...} Device (RTC) {...} Device (PS2K) {...} Device (PCI0) {...} Device (MRES) {...} }
- * PCI0 carries _PRT, the INTx routing of every slot (platform/layout.h).
+ * PCI0 carries _PRT, the INTx routing of every occupied slot (platform/layout.h).
  */
 #include "platform/acpi.h"
 #include "platform/layout.h"
@@ -49,20 +49,26 @@ static void dsdt__isa_device(struct aml *a, const char *name, const char *hid, u
 
 /*
  * Name (_PRT, Package () { Package () { 0xSSSSFFFF, PIN, Zero, GSI }, ... }):
- * every slot's INTA#-INTD# (PIN 0-3) straight to a GSI (source Zero), the form
- * ACPI defines as level-triggered, active-low and shareable, which is what
- * the MP table says too. All 32 slots, so it holds whatever devices exist.
+ * INTA#-INTD# (PIN 0-3) of each slot in pci_slots straight to a GSI (source
+ * Zero), the form ACPI defines as level-triggered, active-low and shareable,
+ * which is what the MP table says too. Only the slots that hold a device
+ * (devices are not hot-plugged): the guest's AML interpreter parses every
+ * entry at boot, and with all 32 slots that was most of Linux's ACPI start-up
+ * on a host that emulates guest kernel code (docs/vmm.md).
  */
-static void dsdt__pci_routing(struct aml *a)
+static void dsdt__pci_routing(struct aml *a, uint32_t pci_slots)
 {
+	unsigned n = (unsigned)__builtin_popcount(pci_slots);
 	size_t prt;
 
 	aml__byte(a, 0x08); /* NameOp */
 	aml__name_string(a, "_PRT");
 	aml__byte(a, AML_PACKAGE_OP);
 	prt = aml__pkg_open(a);
-	aml__byte(a, PLATFORM_PCI_SLOTS * 4);
+	aml__byte(a, (uint8_t)(n * 4)); /* at most 128 */
 	for (unsigned slot = 0; slot < PLATFORM_PCI_SLOTS; slot++) {
+		if (!(pci_slots & (1u << slot)))
+			continue;
 		for (unsigned pin = 1; pin <= 4; pin++) {
 			size_t entry;
 
@@ -79,7 +85,7 @@ static void dsdt__pci_routing(struct aml *a)
 	aml__pkg_close(a, prt);
 }
 
-static void dsdt__pci_host_bridge(struct aml *a)
+static void dsdt__pci_host_bridge(struct aml *a, uint32_t pci_slots)
 {
 	struct aml crs = {0};
 	size_t dev = aml__device_open(a, "PCI0");
@@ -99,7 +105,7 @@ static void dsdt__pci_host_bridge(struct aml *a)
 	aml__res_end(&crs);
 	aml__name_buffer(a, "_CRS", &crs);
 	aml__free(&crs);
-	dsdt__pci_routing(a);
+	dsdt__pci_routing(a, pci_slots);
 	aml__pkg_close(a, dev);
 }
 
@@ -123,7 +129,7 @@ static void dsdt__motherboard(struct aml *a)
 	aml__pkg_close(a, dev);
 }
 
-int acpi__build_dsdt_body(struct aml *a)
+int acpi__build_dsdt_body(struct aml *a, uint32_t pci_slots)
 {
 	size_t sb;
 
@@ -133,7 +139,7 @@ int acpi__build_dsdt_body(struct aml *a)
 	dsdt__isa_device(a, "RTC", "PNP0B00", 0, PLATFORM_RTC_PORT, 2, 0, PLATFORM_RTC_IRQ);
 	dsdt__isa_device(a, "PS2K", "PNP0303", 0, PLATFORM_I8042_DATA_PORT, 1, PLATFORM_I8042_CMD_PORT,
 			 PLATFORM_I8042_IRQ);
-	dsdt__pci_host_bridge(a);
+	dsdt__pci_host_bridge(a, pci_slots);
 	dsdt__motherboard(a);
 	aml__pkg_close(a, sb);
 	return a->failed ? -1 : 0;

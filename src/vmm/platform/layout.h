@@ -81,6 +81,8 @@
 #define PLATFORM_PCI_INTX_GSI(slot, pin) \
 	(PLATFORM_PCI_INTX_FIRST_GSI + ((slot) + (pin)-1) % PLATFORM_PCI_INTX_GSIS)
 #define PLATFORM_PCI_SLOTS 32
+/* A pci_slots mask (vmm_platform__write_tables) naming every slot. */
+#define PLATFORM_PCI_ALL_SLOTS 0xffffffffu
 
 #define PLATFORM_MAX_CPUS 254 /* APIC ids 0..n-1 and the IOAPIC id n must fit 8 bits */
 

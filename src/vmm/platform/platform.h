@@ -28,14 +28,18 @@ int vmm_platform__e820(const struct guest_mem *mem, struct boot_e820_entry *out,
 /*
  * Writes the MP table (at BOOT_MPTABLE_GPA) and the ACPI tables (RSDP at
  * BOOT_ACPI_GPA: XSDT, RSDT, FADT, FACS, DSDT, MADT, MCFG) for ncpus vCPUs
- * (1..PLATFORM_MAX_CPUS). *rsdp_gpa receives the RSDP's address.
+ * (1..PLATFORM_MAX_CPUS). The DSDT routes the INTx of the PCI slots in the
+ * pci_slots mask (bit n: slot n holds a device; PLATFORM_PCI_ALL_SLOTS: all).
+ * *rsdp_gpa receives the RSDP's address.
  */
-int vmm_platform__write_tables(struct guest_mem *mem, unsigned ncpus, uint64_t *rsdp_gpa, cella_err_t *err);
+int vmm_platform__write_tables(struct guest_mem *mem, unsigned ncpus, uint32_t pci_slots, uint64_t *rsdp_gpa,
+			       cella_err_t *err);
 
 /* The MP table alone (part of vmm_platform__write_tables). */
 int vmm_platform__write_mptable(struct guest_mem *mem, unsigned ncpus, cella_err_t *err);
 /* The ACPI tables alone (part of vmm_platform__write_tables). */
-int vmm_platform__write_acpi(struct guest_mem *mem, unsigned ncpus, uint64_t *rsdp_gpa, cella_err_t *err);
+int vmm_platform__write_acpi(struct guest_mem *mem, unsigned ncpus, uint32_t pci_slots, uint64_t *rsdp_gpa,
+			     cella_err_t *err);
 
 /*
  * The CPUID table for vCPU vcpu_index of ncpus: KVM_GET_SUPPORTED_CPUID on

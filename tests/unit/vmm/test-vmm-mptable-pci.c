@@ -40,7 +40,7 @@ static int setup(void **state)
 	if (!ram)
 		return -1;
 	guest_mem__init(&mem, ram, RAM);
-	return vmm_platform__write_tables(&mem, NCPUS, &rsdp_gpa, &err);
+	return vmm_platform__write_tables(&mem, NCPUS, PLATFORM_PCI_ALL_SLOTS, &rsdp_gpa, &err);
 }
 
 static int teardown(void **state)
@@ -209,7 +209,8 @@ static uint64_t aml_int(const uint8_t **p)
 	return v;
 }
 
-static void test_dsdt_prt(void **state)
+/* The DSDT's _PRT routes exactly the four pins of each slot in mask, each to its GSI. */
+static void check_prt(uint32_t mask)
 {
 	const struct acpi_header *d = dsdt();
 	const uint8_t *body = (const uint8_t *)d, *p = NULL, *end, *pci0;
@@ -230,7 +231,7 @@ static void test_dsdt_prt(void **state)
 	end = pkg_end(&p);
 	assert_true(end <= body + d->length);
 	n = *p++;
-	assert_int_equal(n, 32 * 4);
+	assert_int_equal(n, (unsigned)__builtin_popcount(mask) * 4);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *e_end;
 		uint64_t adr, pin, source, gsi;
@@ -253,6 +254,27 @@ static void test_dsdt_prt(void **state)
 		assert_int_equal(gsi, expected_gsi(slot, (unsigned)pin + 1));
 	}
 	assert_ptr_equal(p, end);
+	for (unsigned slot = 0; slot < 32; slot++)
+		for (unsigned pin = 0; pin < 4; pin++)
+			assert_int_equal(seen[slot][pin], (mask >> slot) & 1);
+}
+
+static void test_dsdt_prt(void **state)
+{
+	check_prt(PLATFORM_PCI_ALL_SLOTS);
+}
+
+/* Only the slots that hold a device: the host bridge's 0, and here 3 and 31. */
+static void test_dsdt_prt_occupied_slots(void **state)
+{
+	const uint32_t mask = 1u | 1u << 3 | 1u << 31;
+	cella_err_t err = NULL;
+
+	assert_int_equal(vmm_platform__write_tables(&mem, NCPUS, mask, &rsdp_gpa, &err), 0);
+	check_prt(mask);
+	assert_int_equal(vmm_platform__write_tables(&mem, NCPUS, 0, &rsdp_gpa, &err), 0);
+	check_prt(0);
+	assert_int_equal(vmm_platform__write_tables(&mem, NCPUS, PLATFORM_PCI_ALL_SLOTS, &rsdp_gpa, &err), 0);
 }
 
 /* ---- the same through ACPICA's disassembler ---- */
@@ -331,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_mptable_pci_entries),
 		cmocka_unit_test(test_interrupt_line_agrees),
 		cmocka_unit_test(test_dsdt_prt),
+		cmocka_unit_test(test_dsdt_prt_occupied_slots),
 		cmocka_unit_test_teardown(test_iasl_prt, iasl_teardown),
 	};
 

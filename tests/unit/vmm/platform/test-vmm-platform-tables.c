@@ -266,7 +266,7 @@ static void test_acpi_fadt_mcfg(void **state)
 	struct acpi_mcfg_entry e;
 
 	vm_init(&vm, RAM);
-	assert_int_equal(vmm_platform__write_tables(&vm.mem, 2, &rsdp, &err), 0);
+	assert_int_equal(vmm_platform__write_tables(&vm.mem, 2, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err), 0);
 	assert_int_equal(rsdp, BOOT_ACPI_GPA);
 	find_tables(&vm, rsdp, &t);
 	f = (struct acpi_fadt *)t.fadt;
@@ -317,7 +317,7 @@ static void check_madt(unsigned ncpus)
 	unsigned lapics = 0, ioapics = 0, isos = 0, nmis = 0;
 
 	vm_init(&vm, RAM);
-	assert_int_equal(vmm_platform__write_tables(&vm.mem, ncpus, &rsdp, &err), 0);
+	assert_int_equal(vmm_platform__write_tables(&vm.mem, ncpus, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err), 0);
 	find_tables(&vm, rsdp, &t);
 	m = (struct acpi_madt *)t.madt;
 	assert_int_equal(m->h.length, 44 + 8 * ncpus + 12 + 2 * 10 + 6);
@@ -393,18 +393,18 @@ static void test_errors(void **state)
 	uint64_t rsdp;
 
 	vm_init(&vm, RAM);
-	assert_true(vmm_platform__write_tables(&vm.mem, 0, &rsdp, &err) < 0);
+	assert_true(vmm_platform__write_tables(&vm.mem, 0, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err) < 0);
 	assert_string_equal(cella_error_string(err), "MP table: 0 vCPUs, supported 1..254");
 	cella_error_release(&err);
-	assert_true(vmm_platform__write_acpi(&vm.mem, 255, &rsdp, &err) < 0);
+	assert_true(vmm_platform__write_acpi(&vm.mem, 255, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err) < 0);
 	assert_string_equal(cella_error_string(err), "ACPI: 255 vCPUs, supported 1..254");
 	cella_error_release(&err);
 	free(vm.ram);
 	vm_init(&vm, 0xE0000);
-	assert_true(vmm_platform__write_tables(&vm.mem, 1, &rsdp, &err) < 0);
+	assert_true(vmm_platform__write_tables(&vm.mem, 1, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err) < 0);
 	assert_string_equal(cella_error_string(err), "MP table: guest RAM does not reach 0xf0000");
 	cella_error_release(&err);
-	assert_true(vmm_platform__write_acpi(&vm.mem, 1, &rsdp, &err) < 0);
+	assert_true(vmm_platform__write_acpi(&vm.mem, 1, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err) < 0);
 	assert_string_equal(cella_error_string(err), "ACPI: guest RAM does not reach 0xe0000");
 	free(vm.ram);
 }
@@ -510,7 +510,7 @@ static void test_iasl(void **state)
 		skip();
 	}
 	vm_init(&vm, RAM);
-	assert_int_equal(vmm_platform__write_tables(&vm.mem, 4, &rsdp, &err), 0);
+	assert_int_equal(vmm_platform__write_tables(&vm.mem, 4, PLATFORM_PCI_ALL_SLOTS, &rsdp, &err), 0);
 	find_tables(&vm, rsdp, &t);
 	assert_non_null(mkdtemp(dir));
 	iasl_dir_made = true;
