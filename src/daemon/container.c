@@ -173,13 +173,14 @@ int cellad_container_cleanup(struct cellad *d, const char *name, cella_err_t *er
 }
 
 /*
- * "network": {"eth0": {"counters": {...}}} as the container sees its eth0 (the shape VMs have): its init's
- * network namespace, through /proc/PID/net/dev, which shows the namespace of the task it belongs to.
+ * "network": {"eth0": {"counters": {...}}, "eth1": ...}: every interface but lo as the container sees it
+ * (the shape VMs have), NIC devices included: its init's network namespace, through /proc/PID/net/dev,
+ * which shows the namespace of the task it belongs to. The names are the container's: only used as keys.
  */
 static void add_net_stats(struct cellad *d, const char *name, json_t *stats)
 {
 	cella_err_t err = NULL;
-	json_t *state = NULL;
+	json_t *state = NULL, *net;
 	char path[64], line[512];
 	_cleanup_fclose_ FILE *f = NULL;
 	json_int_t pid;
@@ -194,20 +195,26 @@ static void add_net_stats(struct cellad *d, const char *name, json_t *stats)
 		return;
 	snprintf(path, sizeof(path), "/proc/%lld/net/dev", (long long)pid);
 	f = fopen(path, "re");
+	net = json_object();
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned long long rx, rx_pk, tx, tx_pk;
+		char ifname[32];
 
 		/* "  eth0: rx_bytes rx_packets errs drop fifo frame compressed multicast tx_bytes tx_packets ..." */
-		if (sscanf(line, " eth0: %llu %llu %*u %*u %*u %*u %*u %*u %llu %llu", &rx, &rx_pk, &tx,
-			   &tx_pk) != 4)
+		if (sscanf(line, " %31[^:]: %llu %llu %*u %*u %*u %*u %*u %*u %llu %llu", ifname, &rx, &rx_pk,
+			   &tx, &tx_pk) != 5 ||
+		    strcmp(ifname, "lo") == 0)
 			continue;
-		json_object_set_new(stats, "network",
-				    json_pack("{s:{s:{s:I, s:I, s:I, s:I}}}", "eth0", "counters",
-					      "bytes_received", (json_int_t)rx, "bytes_sent", (json_int_t)tx,
+		json_object_set_new(net, ifname,
+				    json_pack("{s:{s:I, s:I, s:I, s:I}}", "counters", "bytes_received",
+					      (json_int_t)rx, "bytes_sent", (json_int_t)tx,
 					      "packets_received", (json_int_t)rx_pk, "packets_sent",
 					      (json_int_t)tx_pk));
-		return;
 	}
+	if (json_object_size(net))
+		json_object_set_new(stats, "network", net);
+	else
+		json_decref(net);
 }
 
 json_t *cellad_container_stats(struct cellad *d, const char *name)

@@ -46,6 +46,8 @@ int cellad_devices_container_nics(struct cellad *d, const char *name, pid_t pid,
  */
 char **cellad_devices_vm_prepare(struct cellad *d, const char *name, json_t *devices, cella_err_t *err);
 void cellad_devices_args_free(char **args);
+/* VM: {"DEVICE": {"host_name": TAP, "hwaddr": MAC}} for its NIC devices that have a TAP recorded (new reference). */
+json_t *cellad_devices_vm_taps(struct cellad *d, const char *name);
 /* VM: removes the TAPs of its NIC devices (a persistent TAP outlives its VMM). */
 void cellad_devices_vm_release(struct cellad *d, const char *name);
 

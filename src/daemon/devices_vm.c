@@ -135,6 +135,29 @@ char **cellad_devices_vm_prepare(struct cellad *d, const char *name, json_t *dev
 	return args;
 }
 
+json_t *cellad_devices_vm_taps(struct cellad *d, const char *name)
+{
+	cella_err_t err = NULL;
+	json_t *devices = cellad_devices_load(d, name, &err), *out = json_object(), *o;
+	const char *dev;
+
+	cella_error_release(&err);
+	json_object_foreach (devices, dev, o) {
+		char tap[16], mac[18];
+
+		if (strcmp(json_string_value(json_object_get(o, "type")), "nic") != 0 ||
+		    recorded_tap(d, name, dev, tap) < 0)
+			continue;
+		if (cellad_device_hwaddr(d, name, dev, o, mac, &err) < 0) {
+			cella_error_release(&err);
+			mac[0] = '\0';
+		}
+		json_object_set_new(out, dev, json_pack("{s:s, s:s}", "host_name", tap, "hwaddr", mac));
+	}
+	json_decref(devices);
+	return out;
+}
+
 void cellad_devices_vm_release(struct cellad *d, const char *name)
 {
 	cella_err_t err = NULL;

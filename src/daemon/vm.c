@@ -625,23 +625,39 @@ static int tap_counters(const char *tap, long long *rx_bytes, long long *rx_pack
 	return -1;
 }
 
-/*
- * "network": {"eth0": {hwaddr, host_name, counters}} from the TAP's host-side counters: what the TAP
- * received is what the guest sent. cella-vmm's API does not publish its device counters.
- */
+/* {hwaddr, host_name, counters} of one NIC, from its TAP's host-side counters (what the TAP received is what
+ * the guest sent), or NULL when the TAP is not there. */
+static json_t *nic_stats(const char *tap, const char *mac)
+{
+	long long rx, tx, rx_pk, tx_pk;
+
+	if (tap_counters(tap, &tx, &tx_pk, &rx, &rx_pk) < 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:{s:I, s:I, s:I, s:I}}", "hwaddr", mac, "host_name", tap, "counters",
+			 "bytes_received", (json_int_t)rx, "bytes_sent", (json_int_t)tx, "packets_received",
+			 (json_int_t)rx_pk, "packets_sent", (json_int_t)tx_pk);
+}
+
+/* "network": {"eth0": {...}, "DEVICE": {...}}: the managed network's NIC and the NIC devices. */
 static void add_net_stats(struct cellad *d, const char *name, json_t *out)
 {
 	struct cellad_vm_nic nic = {0};
-	long long rx, tx, rx_pk, tx_pk;
+	json_t *net = json_object(), *taps = cellad_devices_vm_taps(d, name), *o, *s;
+	const char *dev;
 
-	if (!d->network || cellad_vm_nic_recorded(d, name, &nic) < 0 ||
-	    tap_counters(nic.tap, &tx, &tx_pk, &rx, &rx_pk) < 0)
-		return;
-	json_object_set_new(out, "network",
-			    json_pack("{s:{s:s, s:s, s:{s:I, s:I, s:I, s:I}}}", "eth0", "hwaddr", nic.mac,
-				      "host_name", nic.tap, "counters", "bytes_received", (json_int_t)rx,
-				      "bytes_sent", (json_int_t)tx, "packets_received", (json_int_t)rx_pk,
-				      "packets_sent", (json_int_t)tx_pk));
+	if (d->network && cellad_vm_nic_recorded(d, name, &nic) == 0 && (s = nic_stats(nic.tap, nic.mac)))
+		json_object_set_new(net, "eth0", s);
+	json_object_foreach (taps, dev, o) {
+		s = nic_stats(json_string_value(json_object_get(o, "host_name")),
+			      json_string_value(json_object_get(o, "hwaddr")));
+		if (s)
+			json_object_set_new(net, dev, s);
+	}
+	json_decref(taps);
+	if (json_object_size(net))
+		json_object_set_new(out, "network", net);
+	else
+		json_decref(net);
 }
 
 /*

@@ -152,6 +152,9 @@ case_container_nic() {
 	"$CELLA" exec c1 -- ip -o addr show eth1 | grep -q "inet 192.168.77.2/24" || fail "eth1 has no ipv4.address"
 	"$CELLA" exec c1 -- ping -c1 -W2 192.168.77.1 >"$D/out" 2>&1 || fail "c1 cannot reach the bridge: $(cat "$D/out")"
 	[ "$(in_ns ip -o link show master brdev | wc -l)" = 1 ] || fail "ports of brdev: $(in_ns ip -o link show master brdev)"
+	api GET /1.0/instances/c1/state
+	[ "$(jget 'd["metadata"]["stats"]["network"]["eth1"]["counters"]["packets_sent"] > 0')" = True ] ||
+		fail "no eth1 counters in the state: $BODY"
 	# The MAC is kept across a restart; the veth goes with the container.
 	"$CELLA" restart --force c1 || fail "restart"
 	"$CELLA" exec c1 -- ip -o link show eth1 | grep -q "link/ether $mac" || fail "MAC changed across a restart"
@@ -195,6 +198,10 @@ PY
 	tr '\0' ' ' <"/proc/$(cat "$D/root/instances/v1/vmm.pid")/cmdline" | grep -q -- "--net tap=$tap,mac=02:00:00:00:77:01,id=lan" ||
 		fail "no --net for lan: $(tr '\0' ' ' <"/proc/$(cat "$D/root/instances/v1/vmm.pid")/cmdline")"
 	in_ns ip -o link show "$tap" | grep -q "master brdev" || fail "TAP $tap not on brdev: $(in_ns ip -o link)"
+	api GET /1.0/instances/v1/state
+	[ "$(jget 'd["metadata"]["stats"]["network"]["lan"]["host_name"]')" = "$tap" ] &&
+		[ "$(jget 'd["metadata"]["stats"]["network"]["lan"]["hwaddr"]')" = 02:00:00:00:77:01 ] &&
+		[ "$(jget '"eth0" in d["metadata"]["stats"]["network"]')" = True ] || fail "VM state network: $BODY"
 	api PUT /1.0/instances/v1/state -d '{"action":"stop","force":true}'
 	wait_op
 	in_ns ip link show "$tap" >/dev/null 2>&1 && fail "the lan TAP outlived the VM"
