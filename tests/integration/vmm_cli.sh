@@ -98,6 +98,47 @@ case_console_file() {
 	grep -q '^PASS$' "$TEST_TMP/console.log" || fail "console file lacks PASS: $(cat "$TEST_TMP/console.log")"
 }
 
+# --console-socket: a client reads COM1's output and types its input; a second client is turned away;
+# the console file still gets everything; the socket file goes with the VMM.
+case_console_socket() {
+	need_kvm
+	need_cmd python3
+	[ -f "$GUESTS/echo.elf" ] || fail "guests not built"
+	local sock="$TEST_TMP/con.sock" rc=0
+	ASAN_OPTIONS=detect_leaks=1 timeout -k 5 60 "$VMM" --kernel "$GUESTS/echo.elf" --memory 32 \
+		--console "file:$TEST_TMP/con.log" --console-socket "$sock" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+	local pid=$!
+	# A client sees what is written while it is attached: it connects once the guest waits for input.
+	python3 - "$sock" "$TEST_TMP/con.log" >"$TEST_TMP/client" 2>&1 <<'PY' || rc=$?
+import os, socket, sys, time
+path, log = sys.argv[1], sys.argv[2]
+deadline = time.time() + 30
+while not (os.path.exists(log) and b"READY" in open(log, "rb").read()):
+    if time.time() > deadline: sys.exit("no READY in the console file")
+    time.sleep(0.05)
+a = socket.socket(socket.AF_UNIX); a.connect(path)
+a.settimeout(30)
+got = b""
+b = socket.socket(socket.AF_UNIX); b.connect(path); b.settimeout(10)
+busy = b.recv(256)
+assert b"in use" in busy, busy
+a.sendall(b"z")
+while b"PASS" not in got:
+    chunk = a.recv(256)
+    if not chunk: break
+    got += chunk
+assert b"echo: got 'z'" in got and b"PASS" in got, got
+print("client ok")
+PY
+	wait $pid || rc=$((rc + $? * 1000))
+	[ "$(cat "$TEST_TMP/client")" = "client ok" ] || fail "client: $(cat "$TEST_TMP/client"); vmm: $(cat "$TEST_TMP/err")"
+	[ "$rc" -eq 1000 ] || fail "exit status $rc (client status + 1000 x VMM status), expected the guest's pass (1): $(cat "$TEST_TMP/err")"
+	grep -q "echo: got 'z'" "$TEST_TMP/con.log" || fail "console file: $(cat "$TEST_TMP/con.log")"
+	[ ! -e "$sock" ] || fail "the console socket outlived the VMM"
+	vmm --kernel "$GUESTS/echo.elf" --console-socket "$TEST_TMP/no/such/dir/s"
+	[ "$rc" -ne 0 ] && grep -q "console socket '$TEST_TMP/no/such/dir/s'" <<<"$err" || fail "bad socket path: $rc $err"
+}
+
 case_console_none() {
 	need_kvm
 	ASAN_OPTIONS=detect_leaks=1 vmm --kernel "$GUESTS/hello.elf" --memory 32 --console none
@@ -439,6 +480,7 @@ check "missing kernel file named, status 2" case_missing_kernel_file
 check "unknown kernel format, status 2" case_unknown_kernel_format
 check "--console file:PATH" case_console_file
 check "--console none" case_console_none
+check "--console-socket: a client reads and types; a second is turned away; the file keeps all" case_console_socket
 check "--config JSON runs a VM; flags override it" case_config_json_runs
 check "--hugepages without huge pages: clear error" case_hugepages_error
 check "--hugepages with free huge pages runs" case_hugepages_run

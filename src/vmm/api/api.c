@@ -472,31 +472,31 @@ static void *api_thread(void *arg)
 }
 
 /* A socket file left by a dead VMM may be replaced; a live one may not. */
-static int api_clear_stale(const char *path, cella_err_t *err)
+static int api_clear_stale(const char *path, const char *what, cella_err_t *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : cella_error_sys(err, "api socket '%s'", path);
+		return errno == ENOENT ? 0 : cella_error_sys(err, "%s '%s'", what, path);
 	if (!S_ISSOCK(st.st_mode))
-		return cella_error_make(err, EEXIST, "api socket '%s': exists and is not a socket", path);
+		return cella_error_make(err, EEXIST, "%s '%s': exists and is not a socket", what, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return cella_error_sys(err, "socket");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return cella_error_make(err, EADDRINUSE,
-					"api socket '%s': another process is listening on it", path);
+		return cella_error_make(err, EADDRINUSE, "%s '%s': another process is listening on it", what,
+					path);
 	if (errno != ECONNREFUSED)
-		return cella_error_sys(err, "api socket '%s'", path);
+		return cella_error_sys(err, "%s '%s'", what, path);
 	if (unlink(path) < 0)
-		return cella_error_sys(err, "remove stale api socket '%s'", path);
+		return cella_error_sys(err, "remove stale %s '%s'", what, path);
 	return 0;
 }
 
-static int api_listen(const char *path, cella_err_t *err)
+int vmm_api__listen_unix(const char *path, const char *what, cella_err_t *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
@@ -504,9 +504,9 @@ static int api_listen(const char *path, cella_err_t *err)
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return cella_error_make(err, ENAMETOOLONG, "api socket '%s': path longer than %zu bytes",
-					path, sizeof(sa.sun_path) - 1);
-	if (api_clear_stale(path, err) < 0)
+		return cella_error_make(err, ENAMETOOLONG, "%s '%s': path longer than %zu bytes", what, path,
+					sizeof(sa.sun_path) - 1);
+	if (api_clear_stale(path, what, err) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -516,9 +516,9 @@ static int api_listen(const char *path, cella_err_t *err)
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
 	if (r < 0)
-		return cella_error_sys(err, "bind api socket '%s'", path);
+		return cella_error_sys(err, "bind %s '%s'", what, path);
 	if (listen(fd, 16) < 0)
-		return cella_error_sys(err, "listen on api socket '%s'", path);
+		return cella_error_sys(err, "listen on %s '%s'", what, path);
 	return steal_fd(&fd);
 }
 
@@ -538,7 +538,7 @@ int vmm_api__start(const char *socket_path, const struct vmm_api_ops *ops, void 
 	api->stop_fd = -1;
 	for (int i = 0; i < API_MAX_CONNECTIONS; i++)
 		api->conns[i].fd = -1;
-	api->listen_fd = api_listen(socket_path, err);
+	api->listen_fd = vmm_api__listen_unix(socket_path, "api socket", err);
 	if (api->listen_fd < 0) {
 		free(api);
 		return -1;

@@ -44,5 +44,10 @@ int vmm_api__start(const char *socket_path, const struct vmm_api_ops *ops, void 
 		   cella_err_t *err);
 /* Stops the thread, closes every connection, unlinks the socket. Safe on NULL. */
 void vmm_api__stop(struct vmm_api *api);
+/*
+ * A listening unix socket at path (non-blocking, close-on-exec, created 0600: only its owner may use it),
+ * replacing a stale socket file a dead process left; errors name what ("api socket").
+ */
+int vmm_api__listen_unix(const char *path, const char *what, cella_err_t *err);
 
 #endif

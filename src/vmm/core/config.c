@@ -30,6 +30,7 @@ void vmm_config__release(struct vmm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->console_path);
 	free(cfg->api_socket);
+	free(cfg->console_socket);
 	free(cfg->restore);
 	for (unsigned i = 0; i < cfg->noverrides; i++) {
 		free(cfg->overrides[i].id);
@@ -301,8 +302,9 @@ static int load_overrides_json(struct vmm_config *cfg, json_t *root, const char 
 }
 
 static const char *const known_fields[] = {
-	"kernel",    "initrd",	"cmdline",     "memory_mib",	 "cpus",    "console",	       "api_socket",
-	"hugepages", "seccomp", "cpu_profile", "async_teardown", "restore", "restore_devices", NULL};
+	"kernel",      "initrd",	 "cmdline",    "memory_mib",	  "cpus",
+	"console",     "console_socket", "api_socket", "hugepages",	  "seccomp",
+	"cpu_profile", "async_teardown", "restore",    "restore_devices", NULL};
 
 int vmm_config__parse_cpu_profile(struct vmm_config *cfg, const char *value, const char *what,
 				  cella_err_t *err)
@@ -336,6 +338,7 @@ static int load_json(struct vmm_config *cfg, json_t *root, const char *origin, c
 	if (json_string_field(root, "kernel", &cfg->kernel, origin, err) < 0 ||
 	    json_string_field(root, "initrd", &cfg->initrd, origin, err) < 0 ||
 	    json_string_field(root, "api_socket", &cfg->api_socket, origin, err) < 0 ||
+	    json_string_field(root, "console_socket", &cfg->console_socket, origin, err) < 0 ||
 	    json_string_field(root, "restore", &cfg->restore, origin, err) < 0 ||
 	    load_overrides_json(cfg, root, origin, err) < 0)
 		return -1;
@@ -480,6 +483,7 @@ enum {
 	OPT_HELP = 'h',
 	OPT_CONSOLE = 256,
 	OPT_API_SOCKET,
+	OPT_CONSOLE_SOCKET,
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
 	OPT_NO_SECCOMP,
@@ -499,6 +503,7 @@ static const struct option long_options[] = {
 	{"cpus", required_argument, NULL, OPT_CPUS},
 	{"console", required_argument, NULL, OPT_CONSOLE},
 	{"api-socket", required_argument, NULL, OPT_API_SOCKET},
+	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
@@ -591,6 +596,10 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 			if (vmm_config__parse_console(cfg, optarg, "--console", err) < 0)
 				return -1;
 			break;
+		case OPT_CONSOLE_SOCKET:
+			if (set_string(&cfg->console_socket, optarg, "--console-socket", err) < 0)
+				return -1;
+			break;
 		case OPT_API_SOCKET:
 			if (set_string(&cfg->api_socket, optarg, "--api-socket", err) < 0)
 				return -1;
@@ -633,7 +642,8 @@ int vmm_config__parse_args(struct vmm_config *cfg, int argc, char **argv, cella_
 const char *vmm_config__usage(void)
 {
 	return "Usage: cella-vmm --kernel PATH [OPTION]...\n"
-	       "       cella-vmm --restore DIR [--api-socket PATH] [--console KIND] [OPTION]...\n"
+	       "       cella-vmm --restore DIR [--api-socket PATH] [--console KIND] [--console-socket PATH]\n"
+	       "                 [OPTION]...\n"
 	       "Run one virtual machine on KVM until its guest powers off, resets or crashes.\n"
 	       "\n"
 	       "Options (each also a field of the --config JSON file; flags override the file):\n"
@@ -645,6 +655,10 @@ const char *vmm_config__usage(void)
 	       "  --cpus N               virtual CPUs, 1..255 (default 1)                     \"cpus\"\n"
 	       "  --console KIND         where COM1 goes: stdio (default), none or file:PATH  \"console\"\n"
 	       "                         with stdio, COM1 also reads stdin (tty or pipe)\n"
+	       "  --console-socket PATH  COM1 also on this unix socket (0600): a client that     "
+	       "\"console_socket\"\n"
+	       "                         connects reads the output and types the input (one at a\n"
+	       "                         time; the console target still gets all output)\n"
 	       "  --api-socket PATH      serve the HTTP control API on this unix socket       "
 	       "\"api_socket\"\n"
 	       "  --config FILE.json     read the options above from a JSON object\n"

@@ -57,7 +57,8 @@ struct vmm_config {
 	enum vmm_console_kind console;
 	char *console_path; /* VMM_CONSOLE_FILE only */
 	char *api_socket;
-	char *restore; /* --restore DIR: a snapshot to resume instead of a kernel to boot */
+	char *console_socket; /* COM1 also on this unix socket, input and output, one client at a time */
+	char *restore;	      /* --restore DIR: a snapshot to resume instead of a kernel to boot */
 	struct vmm_restore_override overrides[VMM_CONFIG_MAX_OVERRIDES];
 	unsigned noverrides;
 	bool hugepages;

@@ -4,16 +4,22 @@
  * to the console target. With --console stdio and stdin a tty or pipe, host
  * input feeds the receive FIFO; when the FIFO is full, input waits in a
  * holding buffer and a 1 ms timerfd retries, so a pipe's data is never dropped.
+ * With --console-socket, a client connected to that unix socket is the input
+ * instead and gets the output too (what cellad's interactive console attaches
+ * to): one client at a time, a second is turned away; output it is too slow to
+ * take is dropped for it (never stalling the guest), the console target keeps all.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "core/state.h"
 #include "core/uart16550.h"
 #include "core/vmm.h"
@@ -24,19 +30,30 @@ struct serial {
 	pthread_mutex_t lock;
 	struct uart16550 uart;
 	bool irq_line;
-	int in_fd;    /* stdin, or -1 */
-	int timer_fd; /* retries held-back input */
+	int in_fd;     /* stdin or the console socket's client, or -1 */
+	int timer_fd;  /* retries held-back input */
+	int listen_fd; /* --console-socket, or -1 */
+	int client_fd; /* its connected client (== in_fd), or -1; changed under lock */
 	uint8_t held[4096];
 	size_t held_len, held_off;
 	bool tty_raw;
 	struct termios saved_termios;
 };
 
+/* Called with the lock held (from a register write). */
 static void serial__transmit(void *opaque, uint8_t byte)
 {
 	struct serial *s = opaque;
 
 	vmm__console_write(s->vm, &byte, 1);
+	/*
+	 * The client socket is non-blocking: one that does not read loses output, the guest never waits
+	 * for it. write(), not send(): it is what a vCPU thread's seccomp filter allows; SIGPIPE is ignored
+	 * (cli/main.c), so a gone client is EPIPE here and EOF for the device thread, which drops it.
+	 */
+	if (s->client_fd >= 0 && write(s->client_fd, &byte, 1) < 0) {
+		/* dropped */
+	}
 }
 
 /* Caller holds the lock. An interrupt is an edge: raise it when the UART's output goes from idle to pending. */
@@ -85,6 +102,18 @@ static void serial__arm_timer(struct serial *s, bool on)
 	timerfd_settime(s->timer_fd, 0, &its, NULL);
 }
 
+/* The console socket's client went away: the next one may connect. */
+static void serial__drop_client(struct serial *s)
+{
+	vmm_evloop__remove(&s->vm->evloop, s->client_fd);
+	serial__arm_timer(s, false);
+	pthread_mutex_lock(&s->lock);
+	close(s->client_fd);
+	s->client_fd = s->in_fd = -1;
+	pthread_mutex_unlock(&s->lock);
+	s->held_len = s->held_off = 0;
+}
+
 static void serial__on_input(void *opaque, int fd, uint32_t events)
 {
 	struct serial *s = opaque;
@@ -93,7 +122,10 @@ static void serial__on_input(void *opaque, int fd, uint32_t events)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) { /* end of input: the guest simply sees no more bytes */
-		vmm_evloop__remove(&s->vm->evloop, fd);
+		if (fd == s->client_fd)
+			serial__drop_client(s);
+		else
+			vmm_evloop__remove(&s->vm->evloop, fd);
 		return;
 	}
 	s->held_len = (size_t)n;
@@ -113,7 +145,38 @@ static void serial__on_timer(void *opaque, int fd, uint32_t events)
 		return;
 	if (serial__flush_held(s)) {
 		serial__arm_timer(s, false);
-		vmm_evloop__modify(&s->vm->evloop, s->in_fd, EPOLLIN);
+		if (s->in_fd >= 0)
+			vmm_evloop__modify(&s->vm->evloop, s->in_fd, EPOLLIN);
+	}
+}
+
+static void serial__on_connect(void *opaque, int fd, uint32_t events)
+{
+	struct serial *s = opaque;
+	cella_err_t err = NULL;
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (c < 0)
+		return;
+	if (s->client_fd >= 0) {
+		static const char busy[] = "cella-vmm: the console is in use by another client\r\n";
+
+		/* One keyboard at a time, as a serial line has; the one attached keeps it. */
+		if (send(c, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* nothing more to tell it */
+		}
+		close(c);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->client_fd = s->in_fd = c;
+	pthread_mutex_unlock(&s->lock);
+	if (vmm_evloop__add(&s->vm->evloop, c, EPOLLIN, serial__on_input, s, &err) < 0) {
+		cella_error_release(&err);
+		pthread_mutex_lock(&s->lock);
+		close(c);
+		s->client_fd = s->in_fd = -1;
+		pthread_mutex_unlock(&s->lock);
 	}
 }
 
@@ -136,6 +199,19 @@ static int serial__setup_input(struct serial *s, cella_err_t *err)
 {
 	struct stat st;
 
+	if (s->vm->cfg->console_socket) {
+		s->listen_fd = vmm_api__listen_unix(s->vm->cfg->console_socket, "console socket", err);
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (s->listen_fd < 0)
+			return cella_error_wrap(err, "--console-socket");
+		if (s->timer_fd < 0)
+			return cella_error_sys(err, "timerfd_create");
+		return vmm_evloop__add(&s->vm->evloop, s->timer_fd, EPOLLIN, serial__on_timer, s, err) < 0 ||
+				       vmm_evloop__add(&s->vm->evloop, s->listen_fd, EPOLLIN,
+						       serial__on_connect, s, err) < 0
+			       ? -1
+			       : 0;
+	}
 	if (s->vm->cfg->console != VMM_CONSOLE_STDIO || fstat(STDIN_FILENO, &st) < 0)
 		return 0;
 	if (!isatty(STDIN_FILENO) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
@@ -160,6 +236,12 @@ static void serial__exit(struct vmm *vm, void *state)
 		tcsetattr(s->in_fd, TCSANOW, &s->saved_termios);
 	if (s->timer_fd >= 0)
 		close(s->timer_fd);
+	if (s->client_fd >= 0)
+		close(s->client_fd);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->vm->cfg->console_socket);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -173,7 +255,7 @@ static void *serial__init(struct vmm *vm, cella_err_t *err)
 		return NULL;
 	}
 	s->vm = vm;
-	s->in_fd = s->timer_fd = -1;
+	s->in_fd = s->timer_fd = s->listen_fd = s->client_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	uart16550__init(&s->uart, serial__transmit, s);
 	if (vmm_bus__register(&vm->pio, PLATFORM_COM1_PORT, 8, "serial (COM1)", serial__io, s, err) < 0 ||
