@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,18 @@ static char *vm_path(struct cellad *d, const char *name, const char *leaf)
 
 	if (asprintf(&p, "%s/%s/%s", d->instances_dir, name, leaf) < 0)
 		return NULL;
+	return p;
+}
+
+char *cellad_vm_console_socket(struct cellad *d, const char *name)
+{
+	char *p = vm_path(d, name, "console.sock");
+
+	/* A path a unix socket cannot have (sun_path: 108 bytes) means no interactive console, not no VM. */
+	if (p && strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -424,7 +437,8 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 		    cella_err_t *err)
 {
 	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *kernel = NULL,
-			    *initrd = NULL, *cmdline = read_cmdline(image_dir), *disk = NULL, *net = NULL;
+			    *initrd = NULL, *cmdline = read_cmdline(image_dir), *disk = NULL, *net = NULL,
+			    *console_sock = cellad_vm_console_socket(d, name);
 	char memory[32] = "128", cpus[16] = "1";
 	const char *argv[24 + 2 * CELLAD_MAX_DEVICES];
 	size_t argc = 0;
@@ -476,6 +490,10 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	argv[argc++] = cpus;
 	argv[argc++] = "--console";
 	argv[argc++] = console;
+	if (console_sock) {
+		argv[argc++] = "--console-socket";
+		argv[argc++] = console_sock;
+	}
 	argv[argc++] = "--api-socket";
 	argv[argc++] = sock;
 	if (disk) {
@@ -501,11 +519,13 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 
 int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snapshot_dir, cella_err_t *err)
 {
-	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *net = NULL;
-	const char *argv[10];
+	_cleanup_free_ char *sock = vm_path(d, name, "vmm.sock"), *console = NULL, *net = NULL,
+			    *console_sock = cellad_vm_console_socket(d, name);
+	const char *argv[12];
 	size_t argc = 0;
 	json_t *devices;
 	char **device_args;
+	bool ok;
 
 	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0)
 		return cella_error_make(err, ENOMEM, "restore");
@@ -518,8 +538,9 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	devices = cellad_devices_load(d, name, err);
 	device_args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
 	json_decref(devices);
+	ok = device_args != NULL;
 	cellad_devices_args_free(device_args);
-	if (device_args == NULL) {
+	if (!ok) {
 		cellad_vm_tap_remove(d, name);
 		return cella_error_wrap(err, "restore vm '%s'", name);
 	}
@@ -528,6 +549,10 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	argv[argc++] = snapshot_dir;
 	argv[argc++] = "--console";
 	argv[argc++] = console;
+	if (console_sock) {
+		argv[argc++] = "--console-socket";
+		argv[argc++] = console_sock;
+	}
 	argv[argc++] = "--api-socket";
 	argv[argc++] = sock;
 	argv[argc] = NULL;

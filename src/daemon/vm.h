@@ -39,6 +39,8 @@ char *cellad_vm_status(struct cellad *d, const char *name);
 json_t *cellad_vm_stats(struct cellad *d, const char *name);
 
 /* One HTTP request to a unix socket (vm_api.c): *status = HTTP status, *body malloc'd (may be NULL). */
+/* The VM's COM1 socket (cella-vmm --console-socket), or NULL when its path is too long for one. */
+char *cellad_vm_console_socket(struct cellad *d, const char *name);
 int cellad_vm_api(const char *socket_path, const char *method, const char *path, const char *json_body,
 		  int *status, char **body, cella_err_t *err);
 
