@@ -362,3 +362,85 @@ int cella_client_connect(const char *socket_path, cella_err_t *err)
 {
 	return connect_daemon(socket_path, err);
 }
+
+/* The reply's header, byte by byte so that nothing after it is consumed (it is the stream's). */
+static int read_head(int fd, char *head, size_t size, cella_err_t *err)
+{
+	size_t len = 0;
+
+	while (len < 4 || memcmp(head + len - 4, "\r\n\r\n", 4) != 0) {
+		ssize_t n;
+
+		if (len + 1 >= size)
+			return cella_error_make(err, EPROTO, "cellad's reply header is longer than %zu bytes",
+						size - 1);
+		n = recv(fd, head + len, 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cella_error_sys(err, "read cellad's reply");
+		if (n == 0)
+			return cella_error_make(err, EPROTO, "cellad closed the connection inside its reply");
+		len++;
+	}
+	head[len] = '\0';
+	return 0;
+}
+
+/* The error of a refused upgrade: its body (Content-Length bytes), cellad's message. */
+static int upgrade_refused(int fd, const char *head, cella_err_t *err)
+{
+	const char *cl = strcasestr(head, "\r\nContent-Length:");
+	size_t want = cl ? strtoul(cl + 17, NULL, 10) : 0, got = 0;
+	_cleanup_free_ char *body = NULL;
+	json_t *doc;
+	int ret;
+
+	if (want > 1 << 20)
+		want = 1 << 20;
+	body = malloc(want + 1);
+	if (body == NULL)
+		return cella_error_make(err, ENOMEM, "reply");
+	while (got < want) {
+		ssize_t n = recv(fd, body + got, want - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	doc = json_loadb(body, got, 0, NULL);
+	ret = cella_error_make(err, 0, "%s",
+			       json_string_value(json_object_get(doc, "error"))
+				       ?: "cellad refused the stream (no message)");
+	json_decref(doc);
+	return ret;
+}
+
+int cella_client_upgrade(const char *socket_path, const char *path, const char *protocol, int *fd_out,
+			 cella_err_t *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *req = NULL;
+	struct timeval none = {0, 0};
+	char head[16384];
+	int status;
+
+	if (asprintf(&req,
+		     "GET %s HTTP/1.1\r\nHost: cella\r\nUser-Agent: cella/%s\r\nConnection: Upgrade\r\n"
+		     "Upgrade: %s\r\n\r\n",
+		     path, CELLA_VERSION, protocol) < 0)
+		return cella_error_make(err, ENOMEM, "request");
+	fd = connect_daemon(socket_path, err);
+	if (fd < 0 || send_all(fd, req, strlen(req), err) < 0 || read_head(fd, head, sizeof(head), err) < 0)
+		return -1;
+	if (sscanf(head, "HTTP/%*d.%*d %d", &status) != 1)
+		return cella_error_make(err, EPROTO, "cellad's reply is not HTTP");
+	if (status != 101)
+		return upgrade_refused(fd, head, err);
+	/* A stream is quiet as long as its user is: no receive timeout. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+	*fd_out = steal_fd(&fd);
+	return 0;
+}

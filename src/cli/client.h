@@ -43,6 +43,10 @@ int cella_client_async_progress(const char *socket, const char *method, const ch
 				json_t **op, struct cella_progress *progress, cella_err_t *err);
 /* A connected socket to cellad (timeouts set), or -1 with an error saying how to fix it. */
 int cella_client_connect(const char *socket, cella_err_t *err);
+/* GET path as an HTTP upgrade to protocol: *fd is the raw connection (no receive timeout) once cellad
+ * answered 101; a refusal becomes *err with cellad's message. */
+int cella_client_upgrade(const char *socket, const char *path, const char *protocol, int *fd,
+			 cella_err_t *err);
 /* GET path into the file dest (written beside it, renamed into place when complete). */
 int cella_client_download(const char *socket, const char *path, const char *dest, cella_err_t *err);
 /* An image alias or fingerprint prefix as the fingerprint path segment: *fp malloc'd. */

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `cella exec NAME -- CMD...`: runs a command in a running container, prints its output, exits with its status. */
+/*
+ * `cella exec NAME -- CMD...`: runs a command in a running container and exits with its status. On a
+ * terminal (or -t) the command gets one too and this one is attached to it (exec_tty.c); otherwise (or
+ * -T) cellad records its output and it is printed afterwards.
+ */
 #include "client.h"
+#include "exec_tty.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +21,31 @@ static const char exec_help[] =
 	"    cella exec - run a command in a running container\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    cella exec [--env NAME=VALUE]... NAME -- COMMAND [ARG...]\n"
+	"    cella exec [-t|-T] [--env NAME=VALUE]... NAME -- COMMAND [ARG...]\n"
 	"\n"
 	"DESCRIPTION\n"
-	"    Runs COMMAND inside the container NAME (its namespaces and cgroup),\n"
-	"    waits for it, prints what it wrote to stdout and stderr (recorded by\n"
-	"    cellad) and exits with its exit status. No terminal, no input.\n"
+	"    Runs COMMAND inside the container NAME (its namespaces and cgroup) and\n"
+	"    exits with its exit status.\n"
+	"\n"
+	"    When stdin and stdout are both terminals (or with -t) the command is\n"
+	"    interactive, as with `incus exec`: it runs on a terminal of its own in\n"
+	"    the container, this terminal is put in raw mode (every key, Ctrl-C\n"
+	"    included, goes to the command) and restored when cella exits, input\n"
+	"    and output are relayed as they come, and the window size follows\n"
+	"    this terminal's; TERM is passed on unless --env sets it. Closing\n"
+	"    the connection hangs the command up. When stdin is no terminal, its\n"
+	"    end is sent as the command's end of file (^D).\n"
+	"\n"
+	"    Otherwise (or with -T) the command has no terminal and no input\n"
+	"    (/dev/null): cellad records what it writes to stdout and stderr, and\n"
+	"    cella prints both once it has ended.\n"
 	"\n"
 	"OPTIONS\n"
+	"    -t, --force-interactive\n"
+	"        Interactive even when stdin or stdout is not a terminal (the\n"
+	"        local terminal, if any, is still put in raw mode).\n"
+	"    -T, --force-noninteractive\n"
+	"        Recorded output, no terminal, even from a terminal.\n"
 	"    --env NAME=VALUE\n"
 	"        Adds a variable to the command's environment (repeatable).\n"
 	"    --socket PATH\n"
@@ -31,7 +54,15 @@ static const char exec_help[] =
 	"        Show this page.\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    The command's exit status; 1 when cellad refuses or the exec fails, 2 on a usage error.\n";
+	"    The command's exit status (128+N when signal N killed it, 129 when it\n"
+	"    was hung up); 1 when cellad refuses or the exec fails, 2 on a usage\n"
+	"    error.\n"
+	"\n"
+	"EXAMPLES\n"
+	"    cella exec web -- sh\n"
+	"        A shell in web.\n"
+	"    cella exec -T web -- cat /etc/os-release > os-release\n"
+	"        Output to a file, no terminal involved.\n";
 
 enum { OPT_SOCKET = 256, OPT_ENV };
 
@@ -55,9 +86,12 @@ static int exec_run(int argc, char **argv, cella_err_t *err)
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"env", required_argument, NULL, OPT_ENV},
+		{"force-interactive", no_argument, NULL, 't'},
+		{"force-noninteractive", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	bool force_tty = false, force_notty = false;
 	const char *socket_opt = NULL, *socket, *name;
 	json_t *env = json_object(), *cmd, *body, *op = NULL, *meta, *output;
 	char path[512];
@@ -65,7 +99,7 @@ static int exec_run(int argc, char **argv, cella_err_t *err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:htT", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKET:
 			socket_opt = optarg;
@@ -82,6 +116,12 @@ static int exec_run(int argc, char **argv, cella_err_t *err)
 					    json_string(eq + 1));
 			break;
 		}
+		case 't':
+			force_tty = true;
+			break;
+		case 'T':
+			force_notty = true;
+			break;
 		case 'h':
 			json_decref(env);
 			cella_cli_print_verb_help(&cella_cli_verb_exec, stdout);
@@ -90,6 +130,10 @@ static int exec_run(int argc, char **argv, cella_err_t *err)
 			json_decref(env);
 			return cella_cli_option_error(err, "exec", c, argv);
 		}
+	}
+	if (force_tty && force_notty) {
+		json_decref(env);
+		return cella_cli_usage_error(err, "exec", "-t and -T: choose one");
 	}
 	if (optind >= argc || !cella_client_name_ok(argv[optind])) {
 		json_decref(env);
@@ -105,9 +149,15 @@ static int exec_run(int argc, char **argv, cella_err_t *err)
 	cmd = json_array();
 	for (int i = optind; i < argc; i++)
 		json_array_append_new(cmd, json_string(argv[i]));
+	socket = cella_client_socket(socket_opt);
+	if (force_tty || (!force_notty && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		ret = cella_cli_exec_tty(socket, name, cmd, env, err);
+		json_decref(cmd);
+		json_decref(env);
+		return ret;
+	}
 	body = json_pack("{s:o, s:o, s:b, s:b}", "command", cmd, "environment", env, "wait-for-websocket", 0,
 			 "record-output", 1);
-	socket = cella_client_socket(socket_opt);
 	snprintf(path, sizeof(path), "/1.0/instances/%s/exec", name);
 	ret = cella_client_async(socket, "POST", path, body, &op, err);
 	json_decref(body);

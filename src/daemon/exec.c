@@ -5,6 +5,7 @@
  * operation. With record-output its stdout and stderr go to
  * instances/NAME/logs/exec_<op>.stdout|.stderr, served under /logs; the exit
  * status lands in the operation's metadata ("return"), as Incus reports it.
+ * With "interactive" it runs on a terminal a client attaches to instead (exec_tty.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <cella/cleanup.h>
 
 #include "core/container.h"
+#include "exec_tty.h"
 #include "http.h"
 #include "instances.h"
 #include "operations.h"
@@ -34,16 +36,64 @@ static enum MHD_Result bad(struct cellad_request *r, json_t *body, const char *m
 	return cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", msg);
 }
 
+/* A terminal dimension: absent, or 1..65535. */
+static bool size_valid(json_t *v)
+{
+	return v == NULL ||
+	       (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 65535);
+}
+
 static bool env_key_valid(const char *key)
 {
 	return key[0] != '\0' && strchr(key, '=') == NULL && strlen(key) < 256;
 }
 
+/* The interactive variant: a session with its secret, the operation on its own thread (it lasts as long
+ * as its user wants), the secret in its metadata as Incus gives its websockets'. body is stolen. */
+static enum MHD_Result submit_interactive(struct cellad_request *r, json_t *body, json_t *cmd, json_t *env,
+					  const char *cwd)
+{
+	char secret[CELLAD_EXEC_SECRET_LEN + 1], url[320];
+	cella_err_t err = NULL;
+	json_t *args, *op = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	if (cellad_exec_tty_new(r->d, secret, &err) < 0) {
+		json_decref(body);
+		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
+		cella_error_release(&err);
+		return ret;
+	}
+	args = json_pack("{s:s, s:O, s:o, s:s?, s:O?, s:O?, s:s}", "name", r->arg, "command", cmd,
+			 "environment", env ? json_incref(env) : json_object(), "cwd", cwd, "width",
+			 json_object_get(body, "width"), "height", json_object_get(body, "height"), "secret",
+			 secret);
+	json_decref(body);
+	snprintf(url, sizeof(url), "/1.0/instances/%s", r->arg);
+	pthread_mutex_lock(&r->d->lock);
+	rc = cellad_op_submit_thread_locked(r->d, "Executing command", json_pack("{s:[s]}", "instances", url),
+					    json_pack("{s:{s:s}}", "fds", "0", secret), args,
+					    cellad_op_instance_exec_tty, &op, &err);
+	if (rc == 0)
+		cellad_exec_tty_bind(secret, json_string_value(json_object_get(op, "id")));
+	pthread_mutex_unlock(&r->d->lock);
+	if (rc < 0) {
+		cellad_exec_tty_drop(secret);
+		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
+		cella_error_release(&err);
+		return ret;
+	}
+	return cellad_reply_async(r, op);
+}
+
 enum MHD_Result cellad_api_instance_exec(struct cellad_request *r)
 {
 	static const char *const known[] = {"command",	     "environment", "wait-for-websocket",
-					    "record-output", "interactive", "cwd"};
+					    "record-output", "interactive", "cwd",
+					    "width",	     "height"};
 	enum MHD_Result ret;
+	bool interactive;
 	json_t *body = cellad_request_json(r, &ret), *cmd, *env, *v, *row = NULL, *args, *op = NULL;
 	const char *key, *state, *type, *cwd;
 	cella_err_t err = NULL;
@@ -81,13 +131,25 @@ enum MHD_Result cellad_api_instance_exec(struct cellad_request *r)
 		    strlen(json_string_value(v)) != json_string_length(v))
 			return bad(r, body,
 				   "environment: names must be non-empty without '=', values strings");
-	if (json_is_true(json_object_get(body, "wait-for-websocket")) ||
-	    json_is_true(json_object_get(body, "interactive"))) {
+	if (json_is_true(json_object_get(body, "wait-for-websocket"))) {
 		json_decref(body);
-		return cellad_reply_error(r, MHD_HTTP_NOT_IMPLEMENTED,
-					  "wait-for-websocket/interactive: websockets are not supported; use "
-					  "\"record-output\": true");
+		return cellad_reply_error(
+			r, MHD_HTTP_NOT_IMPLEMENTED,
+			"wait-for-websocket: websockets are not supported; use \"interactive\": "
+			"true (a raw stream) or \"record-output\": true");
 	}
+	interactive = json_is_true(json_object_get(body, "interactive"));
+	if (interactive && json_is_true(json_object_get(body, "record-output")))
+		return bad(
+			r, body,
+			"interactive, record-output: not both (an interactive command's output goes to its "
+			"stream)");
+	if (!size_valid(json_object_get(body, "width")) || !size_valid(json_object_get(body, "height")))
+		return bad(r, body, "width, height: expected integers from 1 to 65535 (the terminal's size)");
+	if (!interactive && (json_object_get(body, "width") || json_object_get(body, "height")))
+		return bad(r, body, "width, height: only with \"interactive\": true");
+	if ((json_object_get(body, "width") == NULL) != (json_object_get(body, "height") == NULL))
+		return bad(r, body, "width, height: give both or neither");
 	cwd = json_string_value(json_object_get(body, "cwd"));
 	if (json_object_get(body, "cwd") && (cwd == NULL || cwd[0] != '/'))
 		return bad(r, body, "cwd: expected an absolute path inside the container");
@@ -114,6 +176,8 @@ enum MHD_Result cellad_api_instance_exec(struct cellad_request *r)
 		return ret;
 	}
 	json_decref(row);
+	if (interactive)
+		return submit_interactive(r, body, cmd, env, cwd);
 	args = json_pack("{s:s, s:O, s:o, s:b, s:s?}", "name", r->arg, "command", cmd, "environment",
 			 env ? json_incref(env) : json_object(), "record",
 			 json_is_true(json_object_get(body, "record-output")), "cwd", cwd);
@@ -131,8 +195,7 @@ enum MHD_Result cellad_api_instance_exec(struct cellad_request *r)
 	return cellad_reply_async(r, op);
 }
 
-/* The init's process with our args, env and cwd (new reference) or NULL. */
-static json_t *exec_process(struct cellad *d, json_t *args, cella_err_t *err)
+json_t *cellad_exec_process(struct cellad *d, json_t *args, bool terminal, cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(args, "name")), *key;
 	json_t *config = NULL, *process, *env, *v;
@@ -146,7 +209,12 @@ static json_t *exec_process(struct cellad *d, json_t *args, cella_err_t *err)
 		process = json_object();
 	}
 	json_object_set(process, "args", json_object_get(args, "command"));
-	json_object_set_new(process, "terminal", json_false());
+	json_object_set_new(process, "terminal", json_boolean(terminal));
+	json_object_del(process, "consoleSize");
+	if (terminal && json_object_get(args, "width") && json_object_get(args, "height"))
+		json_object_set_new(process, "consoleSize",
+				    json_pack("{s:O, s:O}", "width", json_object_get(args, "width"), "height",
+					      json_object_get(args, "height")));
 	if (json_object_get(args, "cwd"))
 		json_object_set(process, "cwd", json_object_get(args, "cwd"));
 	env = json_object_get(process, "env");
@@ -195,7 +263,7 @@ int cellad_op_instance_exec(struct cellad *d, struct cellad_op *op, cella_err_t 
 	    ((mkdir(logs, 0700) < 0 && errno != EEXIST && cella_error_sys(err, "mkdir '%s'", logs) < 0) ||
 	     (out_fd = open_log(out_path, err)) < 0 || (err_fd = open_log(err_path, err)) < 0))
 		return cella_error_wrap(err, "exec in '%s'", name);
-	process = exec_process(d, op->args, err);
+	process = cellad_exec_process(d, op->args, false, err);
 	if (process == NULL)
 		return cella_error_wrap(err, "exec in '%s'", name);
 	/* A fresh image of cellad runs the exec (start_helper.h: never a bare fork of this multithreaded

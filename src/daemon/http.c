@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libmicrohttpd glue: the socket, the SO_PEERCRED check, body collection, routing. */
+/* libmicrohttpd glue: the socket, the SO_PEERCRED check, body collection, routing (upgrades allowed:
+ * an interactive exec's stream). */
 #include "http.h"
 
 #include <errno.h>
@@ -252,6 +253,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (r == NULL)
 		return;
+	if (r->release)
+		r->release(r->release_arg);
 	if (r->upload_fd >= 0)
 		close(r->upload_fd);
 	if (r->upload_path) {
@@ -310,10 +313,11 @@ int cellad_http_start(struct cellad *d, struct MHD_Daemon **out, cella_err_t *er
 	fd = bind_socket(d, err);
 	if (fd < 0)
 		return -1;
-	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
-			       on_request, d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-			       on_completed, d, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-			       MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS, MHD_OPTION_END);
+	mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_ALLOW_UPGRADE, 0, NULL,
+		NULL, on_request, d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		d, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)MAX_CONNECTIONS, MHD_OPTION_END);
 	if (mhd == NULL) {
 		close(fd);
 		unlink(d->socket_path);

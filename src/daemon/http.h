@@ -36,6 +36,10 @@ struct cellad_request {
 	int early_status;
 	char *early_error;
 	bool dispatched;
+	/* Called when the request ends, unless its handler took it back first: what it holds for a
+	 * response that may never be delivered (an upgrade whose 101 could not be sent). */
+	void (*release)(void *arg);
+	void *release_arg;
 };
 
 typedef enum MHD_Result (*cellad_handler)(struct cellad_request *r);
@@ -96,6 +100,8 @@ enum MHD_Result cellad_api_instance_log_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operations_list(struct cellad_request *r);
 enum MHD_Result cellad_api_operation_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operation_wait(struct cellad_request *r);
+enum MHD_Result cellad_api_operation_stream(struct cellad_request *r);
+enum MHD_Result cellad_api_operation_control(struct cellad_request *r);
 enum MHD_Result cellad_api_events(struct cellad_request *r);
 enum MHD_Result cellad_api_metrics(struct cellad_request *r);
 enum MHD_Result cellad_api_networks_list(struct cellad_request *r);

@@ -25,6 +25,7 @@
 #include "container.h"
 #include "image_tar.h"
 #include "image_transfer.h"
+#include "start_helper.h"
 #include "images.h"
 #include "instances.h"
 #include "storage.h"
@@ -145,16 +146,18 @@ static void child_progress(void *ctx, int percent, unsigned long long bytes, uns
 }
 
 /*
- * The child mounts the merged tree in a mount namespace of its own, so the
- * mount vanishes with it whatever happens (a killed cellad kills it through
- * PDEATHSIG; start-up then removes the partial tar with the rest of tmp/).
- * Its last line is "OK" or "E message".
+ * The pack helper (a fresh image of cellad, never a bare fork of the multithreaded daemon: libarchive and
+ * the allocator run here, start_helper.h) mounts the merged tree in a mount namespace of its own, so the
+ * mount vanishes with it whatever happens (a killed cellad kills it through PDEATHSIG; start-up then
+ * removes the partial tar with the rest of tmp/). Its last line is "OK" or "E message".
  */
-static void __attribute__((noreturn))
-pack_child(int out, const char *upper, const char *lower, const char *merged, const char *tar, long long base)
+void cellad_pack_helper_main(char **argv, int out)
 {
-	struct cellad_tar_options opts = {
-		.shift_base = base, .shift_size = CELLAD_IDMAP_SIZE, .progress = child_progress, .ctx = &out};
+	const char *upper = argv[1], *lower = argv[2], *merged = argv[3], *tar = argv[4];
+	struct cellad_tar_options opts = {.shift_base = strtoll(argv[5], NULL, 10),
+					  .shift_size = CELLAD_IDMAP_SIZE,
+					  .progress = child_progress,
+					  .ctx = &out};
 	cella_err_t err = NULL;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
@@ -206,6 +209,7 @@ static int pack(struct cellad *d, json_t *row, const char *work, const char *tar
 	const char *name = json_string_value(json_object_get(row, "name"));
 	json_t *base = json_object_get(row, "host_base");
 	_cleanup_free_ char *merged = NULL, *upper = NULL, *lower = NULL;
+	char base_text[32];
 	int pipefd[2];
 	pid_t pid;
 
@@ -227,19 +231,19 @@ static int pack(struct cellad *d, json_t *row, const char *work, const char *tar
 		if (mkdir(lower, 0700) < 0)
 			return cella_error_sys(err, "mkdir '%s'", lower);
 	}
+	snprintf(base_text, sizeof(base_text), "%lld",
+		 json_is_integer(base) ? (long long)json_integer_value(base) : -1LL);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cella_error_sys(err, "pipe");
 	p->stage = "pack";
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return cella_error_sys(err, "fork");
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		pack_child(pipefd[1], upper, lower, merged, tar,
-			   json_is_integer(base) ? json_integer_value(base) : -1);
+	{
+		char *const argv[] = {"cellad-pack-helper", upper, lower, merged, (char *)tar, base_text, NULL};
+
+		if (cellad_pack_helper_spawn(argv, pipefd[1], &pid, err) < 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			return -1;
+		}
 	}
 	close(pipefd[1]);
 	return pack_wait(pipefd[0], pid, p, err);

@@ -24,6 +24,9 @@ enum MHD_Result cellad_api_image_export(struct cellad_request *r);
 
 /* args: {"name", "aliases", "properties"} */
 int cellad_op_image_publish(struct cellad *d, struct cellad_op *op, cella_err_t *err);
+/* The pack helper's work (start_helper.c runs it in a fresh image of cellad): argv {NAME, UPPER, LOWER,
+ * MERGED, TAR, BASE}; progress and the result go to out. Never returns. */
+void cellad_pack_helper_main(char **argv, int out) __attribute__((noreturn));
 /* args: {"tarball": a file made by export, "aliases"} */
 int cellad_op_image_import_export(struct cellad *d, struct cellad_op *op, cella_err_t *err);
 

@@ -84,28 +84,44 @@ static void emit_op_locked(struct cellad *d, const char *id)
 		cellad_event_emit_locked(d, "operation", op);
 }
 
+/* Inserts the Pending row (metadata NULL: {}; it and resources are stolen): a new op, or NULL. */
+static struct cellad_op *op_insert_locked(struct cellad *d, const char *description, json_t *resources,
+					  json_t *metadata, cella_err_t *err)
+{
+	struct cellad_op *op = calloc(1, sizeof(*op));
+	_cleanup_free_ char *now = cellad_now_rfc3339(), *res = NULL, *meta = NULL;
+
+	if (metadata == NULL)
+		metadata = json_object();
+	res = resources ? json_dumps(resources, JSON_COMPACT) : NULL;
+	meta = metadata ? json_dumps(metadata, JSON_COMPACT) : NULL;
+	json_decref(resources);
+	json_decref(metadata);
+	if (op == NULL || now == NULL || res == NULL || meta == NULL) {
+		free(op);
+		cella_error_make(err, ENOMEM, "operation");
+		return NULL;
+	}
+	if (cellad_uuid(op->id, err) < 0 ||
+	    cellad_db_run(d->db,
+			  "INSERT INTO operations (id, class, description, status, resources, metadata, "
+			  "created_at, updated_at) VALUES (?, 'task', ?, 'Pending', ?, ?, ?, ?)",
+			  DB_ARGS(DB_TEXT(op->id), DB_TEXT(description), DB_TEXT(res), DB_TEXT(meta),
+				  DB_TEXT(now), DB_TEXT(now)),
+			  NULL, err) < 0) {
+		free(op);
+		return NULL;
+	}
+	return op;
+}
+
 int cellad_op_submit_locked(struct cellad *d, const char *description, json_t *resources, json_t *args,
 			    cellad_op_fn fn, json_t **op_json, cella_err_t *err)
 {
-	struct cellad_op *op = calloc(1, sizeof(*op));
-	_cleanup_free_ char *now = cellad_now_rfc3339(), *res = NULL;
+	struct cellad_op *op = op_insert_locked(d, description, resources, NULL, err);
 
-	if (op == NULL || now == NULL || (res = json_dumps(resources, JSON_COMPACT)) == NULL) {
-		free(op);
-		json_decref(resources);
+	if (op == NULL) {
 		json_decref(args);
-		return cella_error_make(err, ENOMEM, "operation");
-	}
-	json_decref(resources);
-	if (cellad_uuid(op->id, err) < 0 ||
-	    cellad_db_run(
-		    d->db,
-		    "INSERT INTO operations (id, class, description, status, resources, created_at, "
-		    "updated_at) VALUES (?, 'task', ?, 'Pending', ?, ?, ?)",
-		    DB_ARGS(DB_TEXT(op->id), DB_TEXT(description), DB_TEXT(res), DB_TEXT(now), DB_TEXT(now)),
-		    NULL, err) < 0) {
-		json_decref(args);
-		free(op);
 		return -1;
 	}
 	op->args = args;
@@ -175,6 +191,89 @@ static void run_one(struct cellad *d, struct cellad_op *op)
 	cella_error_release(&err);
 }
 
+/* Operations on a thread of their own (cellad_op_submit_thread_locked); joined once done, or at stop. */
+struct op_thread {
+	pthread_t thread;
+	struct cellad *d;
+	struct cellad_op *op;
+	bool done;
+	struct op_thread *next;
+};
+static struct op_thread *op_threads; /* guarded by d->lock (one cellad per process) */
+
+static void *op_thread_main(void *arg)
+{
+	struct op_thread *t = arg;
+
+	run_one(t->d, t->op);
+	json_decref(t->op->args);
+	free(t->op);
+	t->op = NULL;
+	pthread_mutex_lock(&t->d->lock);
+	t->done = true;
+	pthread_mutex_unlock(&t->d->lock);
+	return NULL;
+}
+
+/* Joins the threads that finished (they no longer need the lock: done is their last act). */
+static void op_threads_reap_locked(void)
+{
+	struct op_thread **pp = &op_threads;
+
+	while (*pp) {
+		struct op_thread *t = *pp;
+
+		if (!t->done) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		pthread_join(t->thread, NULL);
+		free(t);
+	}
+}
+
+int cellad_op_submit_thread_locked(struct cellad *d, const char *description, json_t *resources,
+				   json_t *metadata, json_t *args, cellad_op_fn fn, json_t **op_json,
+				   cella_err_t *err)
+{
+	struct op_thread *t = calloc(1, sizeof(*t));
+	struct cellad_op *op;
+	int rc;
+
+	op_threads_reap_locked();
+	op = t ? op_insert_locked(d, description, resources, metadata, err) : NULL;
+	if (op == NULL) {
+		if (t == NULL) {
+			json_decref(resources);
+			json_decref(metadata);
+			cella_error_make(err, ENOMEM, "operation");
+		}
+		free(t);
+		json_decref(args);
+		return -1;
+	}
+	op->args = args;
+	op->fn = fn;
+	*t = (struct op_thread){.d = d, .op = op};
+	*op_json = cellad_op_json_locked(d, op->id);
+	rc = pthread_create(&t->thread, NULL, op_thread_main, t);
+	if (rc != 0) {
+		set_status_locked(d, op->id, "Failure", "cannot start the operation's thread");
+		json_decref(*op_json);
+		*op_json = NULL;
+		json_decref(args);
+		free(op);
+		free(t);
+		return cella_error_make(err, rc, "start the operation's thread");
+	}
+	t->next = op_threads;
+	op_threads = t;
+	emit_op_locked(d, op->id);
+	pthread_cond_broadcast(&d->changed);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct cellad *d = arg;
@@ -190,7 +289,9 @@ static void *worker_main(void *arg)
 			if (cellad_now_ms() >= next_reconcile) {
 				pthread_mutex_unlock(&d->lock);
 				/* cellad is the subreaper of the containers it started: collect the ones that
-				 * ended. Only this thread forks, so no helper's status is taken from its waiter. */
+				 * ended. The helpers this thread forks are waited for before it gets here; the
+				 * interactive exec's, forked on their operation's thread, report their status on
+				 * a pipe, so reaping one here takes nothing from its waiter. */
 				while (waitpid(-1, NULL, WNOHANG) > 0)
 					;
 				cellad_reconcile(d);
@@ -245,4 +346,18 @@ void cellad_worker_stop(struct cellad *d, pthread_t thread)
 	pthread_cond_broadcast(&d->changed);
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(thread, NULL);
+	/* Their functions watch d->stopping and end soon. */
+	for (;;) {
+		struct op_thread *t;
+
+		pthread_mutex_lock(&d->lock);
+		t = op_threads;
+		if (t)
+			op_threads = t->next;
+		pthread_mutex_unlock(&d->lock);
+		if (t == NULL)
+			break;
+		pthread_join(t->thread, NULL);
+		free(t);
+	}
 }

@@ -6,7 +6,7 @@
  * Asynchronous operations (Incus' 202 + /1.0/operations/ID): every row lives
  * in the operations table, so a restarted cellad can report (and fail) the
  * ones it was killed in the middle of. The work runs on one worker thread, in
- * submission order.
+ * submission order (but those submitted with cellad_op_submit_thread_locked).
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -26,6 +26,12 @@ struct cellad_op {
 /* Records a Pending operation and queues it; *op_json = its Incus object. Lock held. */
 int cellad_op_submit_locked(struct cellad *d, const char *description, json_t *resources, json_t *args,
 			    cellad_op_fn fn, json_t **op_json, cella_err_t *err);
+/* As cellad_op_submit_locked, but fn runs at once on a thread of its own (an interactive command lasts as
+ * long as its user wants, and must not hold up the queue) and the operation starts with metadata (stolen,
+ * may be NULL). fn must end soon once d->stopping is set: cellad_worker_stop joins the thread. */
+int cellad_op_submit_thread_locked(struct cellad *d, const char *description, json_t *resources,
+				   json_t *metadata, json_t *args, cellad_op_fn fn, json_t **op_json,
+				   cella_err_t *err);
 /* Replaces the operation's metadata (progress); emits an operation event. Lock NOT held. */
 void cellad_op_set_metadata(struct cellad *d, struct cellad_op *op, json_t *metadata);
 /* The Incus object of operation id (new reference), NULL if unknown. Lock held. */

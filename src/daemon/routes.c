@@ -35,6 +35,8 @@ const struct cellad_route cellad_routes[] = {
 	{"GET", "/1.0/operations", cellad_api_operations_list},
 	{"GET", "/1.0/operations/*", cellad_api_operation_get},
 	{"GET", "/1.0/operations/*/wait", cellad_api_operation_wait},
+	{"GET", "/1.0/operations/*/stream", cellad_api_operation_stream},
+	{"POST", "/1.0/operations/*/control", cellad_api_operation_control},
 	{"GET", "/1.0/events", cellad_api_events},
 	{"GET", "/1.0/metrics", cellad_api_metrics},
 	{"GET", "/1.0/networks", cellad_api_networks_list},

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The start and exec helpers: fork + exec of cellad's own image, which does the work from a constructor. */
+/* The start, exec and pack helpers: fork + exec of cellad's own image, which does the work from a constructor. */
 #include "start_helper.h"
 
 #include <errno.h>
@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "image_transfer.h"
 
-/* Set in the helper's environment only ("start" or "exec"); the helper removes it at once. */
+/* Set in the helper's environment only ("start", "exec" or "pack"); the helper removes it at once. */
 #define HELPER_ENV "CELLAD_HELPER"
 /* The helper reports its error on this descriptor (the pipe's write end). */
 #define HELPER_ERROR_FD 3
@@ -69,7 +70,13 @@ static void __attribute__((constructor)) helper_entry(int argc, char **argv)
 {
 	const char *mode = getenv(HELPER_ENV);
 
-	if (mode == NULL || argc != 4)
+	if (mode == NULL)
+		return;
+	if (strcmp(mode, "pack") == 0 && argc == 6) {
+		unsetenv(HELPER_ENV);
+		cellad_pack_helper_main(argv, HELPER_ERROR_FD);
+	}
+	if (argc != 4)
 		return;
 	if (strcmp(mode, "start") == 0) {
 		unsetenv(HELPER_ENV);
@@ -150,18 +157,15 @@ static void read_message(int fd, char *msg, size_t size)
 	msg[len] = '\0';
 }
 
-/* Runs a helper with stdout/stderr on out_fd/err_fd (-1: /dev/null); *status its wait status, msg what it
- * reported on HELPER_ERROR_FD. */
-static int helper_run(const char *mode, char **argv, int out_fd, int err_fd, int *status, char *msg,
-		      size_t msg_size, cella_err_t *err)
+/* Starts a helper with stdout/stderr on out_fd/err_fd (-1: /dev/null) and report_fd as its
+ * HELPER_ERROR_FD; *pid is the helper. */
+static int helper_spawn(const char *mode, char **argv, int out_fd, int err_fd, int report_fd, pid_t *pid,
+			cella_err_t *err)
 {
 	char **env = helper_environ(mode);
-	int pipefd[2] = {-1, -1}, null_fd;
-	pid_t pid;
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	*status = 0;
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (env == NULL || null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+	if (env == NULL || null_fd < 0) {
 		int ret = cella_error_sys(err, "%s helper for '%s'", mode, argv[2]);
 
 		free_environ(env);
@@ -169,22 +173,42 @@ static int helper_run(const char *mode, char **argv, int out_fd, int err_fd, int
 			close(null_fd);
 		return ret;
 	}
-	pid = fork();
-	if (pid == 0)
-		child(null_fd, out_fd >= 0 ? out_fd : null_fd, err_fd >= 0 ? err_fd : null_fd, pipefd[1],
-		      argv, env);
+	*pid = fork();
+	if (*pid == 0)
+		child(null_fd, out_fd >= 0 ? out_fd : null_fd, err_fd >= 0 ? err_fd : null_fd, report_fd, argv,
+		      env);
 	free_environ(env);
 	close(null_fd);
-	close(pipefd[1]);
-	if (pid < 0) {
+	return *pid < 0 ? cella_error_sys(err, "fork") : 0;
+}
+
+/* Runs a helper with stdout/stderr on out_fd/err_fd (-1: /dev/null); *status its wait status, msg what it
+ * reported on HELPER_ERROR_FD. */
+static int helper_run(const char *mode, char **argv, int out_fd, int err_fd, int *status, char *msg,
+		      size_t msg_size, cella_err_t *err)
+{
+	int pipefd[2] = {-1, -1};
+	pid_t pid;
+
+	*status = 0;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return cella_error_sys(err, "%s helper for '%s'", mode, argv[2]);
+	if (helper_spawn(mode, argv, out_fd, err_fd, pipefd[1], &pid, err) < 0) {
 		close(pipefd[0]);
-		return cella_error_sys(err, "fork");
+		close(pipefd[1]);
+		return -1;
 	}
+	close(pipefd[1]);
 	read_message(pipefd[0], msg, msg_size);
 	close(pipefd[0]);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
 	return 0;
+}
+
+int cellad_pack_helper_spawn(char *const *argv, int report_fd, pid_t *pid, cella_err_t *err)
+{
+	return helper_spawn("pack", (char **)argv, -1, -1, report_fd, pid, err);
 }
 
 int cellad_start_helper_run(const char *runtime_root, const char *id, const char *bundle,

@@ -11,6 +11,8 @@
  * instant (the allocator's, stdio's) and could hang on them forever; between fork and exec the
  * child calls only async-signal-safe functions.
  */
+#include <sys/types.h>
+
 #include <jansson.h>
 
 #include <cella/error.h>
@@ -25,5 +27,9 @@ int cellad_start_helper_run(const char *runtime_root, const char *id, const char
  * process's exit status as a shell gives it. A failure to start the process becomes *err. */
 int cellad_exec_helper_run(const char *runtime_root, const char *id, json_t *process, int out_fd, int err_fd,
 			   int *status, cella_err_t *err);
+
+/* Starts the pack helper (image_publish.c: cellad_pack_helper_main) with argv {"cellad-pack-helper", UPPER,
+ * LOWER, MERGED, TAR, BASE, NULL}; it reports on report_fd; *pid is to be waited for. */
+int cellad_pack_helper_spawn(char *const *argv, int report_fd, pid_t *pid, cella_err_t *err);
 
 #endif
