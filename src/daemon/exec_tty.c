@@ -282,6 +282,24 @@ bool cellad_exec_tty_wait_attach(struct cellad_exec_tty *s, long long deadline_m
 	return attached;
 }
 
+void cellad_exec_tty_wait_detached(struct cellad_exec_tty *s)
+{
+	pthread_mutex_lock(&reg_lock);
+	while (s->master >= 0) {
+		struct timespec ts;
+
+		pthread_mutex_unlock(&reg_lock);
+		if (stopping(s->d)) {
+			pthread_mutex_lock(&reg_lock);
+			break;
+		}
+		pthread_mutex_lock(&reg_lock);
+		deadline_in(&ts, TICK_MS);
+		pthread_cond_timedwait(&reg_changed, &reg_lock, &ts);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
 void cellad_exec_tty_finish(struct cellad_exec_tty *s)
 {
 	pthread_mutex_lock(&reg_lock);

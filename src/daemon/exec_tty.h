@@ -76,6 +76,11 @@ void cellad_exec_tty_ready(struct cellad_exec_tty *s, int master);
 /* Waits until a client attached (true) or the deadline passed / cellad stops (false: the session is
  * closed to clients and its master closed). */
 bool cellad_exec_tty_wait_attach(struct cellad_exec_tty *s, long long deadline_ms);
+/* After an attach: waits until the relay has ended (the client left, or the other side closed) or cellad
+ * stops. */
+void cellad_exec_tty_wait_detached(struct cellad_exec_tty *s);
+/* Attach timeout in seconds: CELLAD_EXEC_ATTACH_TIMEOUT_S or the environment's override. */
+long cellad_exec_tty_attach_timeout_s(void);
 /* The command ended or will never run: no further attach; a relay waiting for the master gives up. */
 void cellad_exec_tty_finish(struct cellad_exec_tty *s);
 /* Forgets the session (the operation ends). */

@@ -40,7 +40,7 @@ static bool stopping(struct cellad *d)
 	return s;
 }
 
-static long attach_timeout_s(void)
+long cellad_exec_tty_attach_timeout_s(void)
 {
 	const char *v = getenv(CELLAD_EXEC_ATTACH_TIMEOUT_ENV);
 	char *end;
@@ -244,7 +244,7 @@ static int run(struct cellad *d, struct cellad_op *op, struct cellad_exec_tty *s
 	       cella_err_t *err)
 {
 	const char *name = json_string_value(json_object_get(op->args, "name"));
-	long timeout_s = attach_timeout_s();
+	long timeout_s = cellad_exec_tty_attach_timeout_s();
 	long long deadline = cellad_now_ms() + timeout_s * 1000LL;
 	struct helper h = {.pid = -1, .pidfd = -1, .status_fd = -1};
 	_cleanup_free_ char *sock_path = NULL;

@@ -95,6 +95,7 @@ enum MHD_Result cellad_api_instance_state_get(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_state_put(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_exec(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_console(struct cellad_request *r);
+enum MHD_Result cellad_api_instance_console_attach(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_logs_list(struct cellad_request *r);
 enum MHD_Result cellad_api_instance_log_get(struct cellad_request *r);
 enum MHD_Result cellad_api_operations_list(struct cellad_request *r);

@@ -30,6 +30,7 @@ const struct cellad_route cellad_routes[] = {
 	{"PUT", "/1.0/instances/*/state", cellad_api_instance_state_put},
 	{"POST", "/1.0/instances/*/exec", cellad_api_instance_exec},
 	{"GET", "/1.0/instances/*/console", cellad_api_instance_console},
+	{"POST", "/1.0/instances/*/console", cellad_api_instance_console_attach},
 	{"GET", "/1.0/instances/*/logs", cellad_api_instance_logs_list},
 	{"GET", "/1.0/instances/*/logs/*", cellad_api_instance_log_get},
 	{"GET", "/1.0/operations", cellad_api_operations_list},
