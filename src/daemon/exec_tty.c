@@ -50,14 +50,20 @@ static void deadline_in(struct timespec *ts, long ms)
 	}
 }
 
-static bool stopping(struct cellad *d)
+/* One wait on the registry (reg_lock held) for at most a tick; false when cellad stops (wait no more). */
+static bool wait_tick_locked(struct cellad_exec_tty *s)
 {
-	bool s;
+	struct timespec ts;
+	bool stop;
 
-	pthread_mutex_lock(&d->lock);
-	s = d->stopping;
-	pthread_mutex_unlock(&d->lock);
-	return s;
+	pthread_mutex_unlock(&reg_lock);
+	stop = cellad_stopping(s->d);
+	pthread_mutex_lock(&reg_lock);
+	if (stop)
+		return false;
+	deadline_in(&ts, TICK_MS);
+	pthread_cond_timedwait(&reg_changed, &reg_lock, &ts);
+	return true;
 }
 
 int cellad_exec_tty_new(struct cellad *d, char secret[CELLAD_EXEC_SECRET_LEN + 1], cella_err_t *err)
@@ -257,16 +263,8 @@ bool cellad_exec_tty_wait_attach(struct cellad_exec_tty *s, long long deadline_m
 
 	pthread_mutex_lock(&reg_lock);
 	while (!s->attached && cellad_now_ms() < deadline_ms) {
-		struct timespec ts;
-
-		pthread_mutex_unlock(&reg_lock);
-		if (stopping(s->d)) {
-			pthread_mutex_lock(&reg_lock);
+		if (!wait_tick_locked(s))
 			break;
-		}
-		pthread_mutex_lock(&reg_lock);
-		deadline_in(&ts, TICK_MS);
-		pthread_cond_timedwait(&reg_changed, &reg_lock, &ts);
 	}
 	attached = s->attached;
 	if (!attached) {
@@ -286,16 +284,8 @@ void cellad_exec_tty_wait_detached(struct cellad_exec_tty *s)
 {
 	pthread_mutex_lock(&reg_lock);
 	while (s->master >= 0) {
-		struct timespec ts;
-
-		pthread_mutex_unlock(&reg_lock);
-		if (stopping(s->d)) {
-			pthread_mutex_lock(&reg_lock);
+		if (!wait_tick_locked(s))
 			break;
-		}
-		pthread_mutex_lock(&reg_lock);
-		deadline_in(&ts, TICK_MS);
-		pthread_cond_timedwait(&reg_changed, &reg_lock, &ts);
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
@@ -315,16 +305,8 @@ static bool take_master(struct cellad_exec_tty *s, int *master)
 	s->attached = true;
 	pthread_cond_broadcast(&reg_changed);
 	while (s->master < 0 && !s->finished) {
-		struct timespec ts;
-
-		pthread_mutex_unlock(&reg_lock);
-		if (stopping(s->d)) {
-			pthread_mutex_lock(&reg_lock);
+		if (!wait_tick_locked(s))
 			break;
-		}
-		pthread_mutex_lock(&reg_lock);
-		deadline_in(&ts, TICK_MS);
-		pthread_cond_timedwait(&reg_changed, &reg_lock, &ts);
 	}
 	*master = s->master;
 	pthread_mutex_unlock(&reg_lock);
@@ -407,7 +389,7 @@ static bool relay_once(struct relay *x)
 	if (r < 0)
 		return errno == EINTR;
 	if (r == 0)
-		return !stopping(x->d) && !(x->out.len == 0 && session_finished(x->s));
+		return !cellad_stopping(x->d) && !(x->out.len == 0 && session_finished(x->s));
 	if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && x->out.len == 0 && !x->master_done &&
 	    !fill(x->master, false, &x->out))
 		x->master_done = true;

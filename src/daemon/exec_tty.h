@@ -68,6 +68,9 @@ int cellad_exec_tty_spawn(const char *runtime_root, const char *id, json_t *proc
 			  const char *console_socket, pid_t *pid, int *pidfd, int *status_fd,
 			  cella_err_t *err);
 
+/* The tty exec helper's work, in the fresh image (start_helper.c's constructor runs it). Never returns. */
+void cellad_exec_tty_helper_main(char **argv, int status_fd) __attribute__((noreturn));
+
 /* Session internals shared by exec_tty.c and exec_tty_run.c. */
 struct cellad_exec_tty *cellad_exec_tty_get(const char *secret);
 void cellad_exec_tty_put(struct cellad_exec_tty *s);

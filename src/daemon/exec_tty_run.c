@@ -30,16 +30,6 @@
 /* After SIGTERM the helper kills the command at once; it gets this long before it is killed itself. */
 #define KILL_GRACE_MS 10000
 
-static bool stopping(struct cellad *d)
-{
-	bool s;
-
-	pthread_mutex_lock(&d->lock);
-	s = d->stopping;
-	pthread_mutex_unlock(&d->lock);
-	return s;
-}
-
 long cellad_exec_tty_attach_timeout_s(void)
 {
 	const char *v = getenv(CELLAD_EXEC_ATTACH_TIMEOUT_ENV);
@@ -132,7 +122,7 @@ static int await_master(struct cellad *d, int listen_fd, int status_fd, cella_er
 			return receive_master(listen_fd, err);
 		if (r > 0 && p[1].revents)
 			return 0; /* the helper's report follows */
-		if (stopping(d))
+		if (cellad_stopping(d))
 			return cella_error_make(err, ECANCELED, "cellad is stopping");
 		if (cellad_now_ms() >= deadline)
 			return cella_error_make(err, ETIMEDOUT,
@@ -184,7 +174,7 @@ static bool helper_running(struct cellad *d, struct helper *h)
 			return false;
 		if (r > 0 && !helper_read(h))
 			return false;
-		if (r == 0 && (stopping(d) || cellad_now_ms() >= deadline))
+		if (r == 0 && (cellad_stopping(d) || cellad_now_ms() >= deadline))
 			return false;
 	}
 	return h->msg[0] == 'R';
@@ -208,7 +198,7 @@ static int helper_collect(struct cellad *d, struct helper *h, int *status, cella
 				break;
 			continue;
 		}
-		if (!h->signalled && stopping(d))
+		if (!h->signalled && cellad_stopping(d))
 			helper_term(h);
 		if (h->signalled && kill_at < 0)
 			kill_at = cellad_now_ms() + KILL_GRACE_MS;
@@ -294,7 +284,7 @@ static int run(struct cellad *d, struct cellad_op *op, struct cellad_exec_tty *s
 			ret = helper_collect(d, &h, status, err);
 		} else {
 			helper_term(&h);
-			if (stopping(d))
+			if (cellad_stopping(d))
 				ret = cella_error_make(err, ECANCELED,
 						       "cellad stopped before a client attached: the "
 						       "command was killed");

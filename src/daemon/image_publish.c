@@ -237,7 +237,8 @@ static int pack(struct cellad *d, json_t *row, const char *work, const char *tar
 		return cella_error_sys(err, "pipe");
 	p->stage = "pack";
 	{
-		char *const argv[] = {"cellad-pack-helper", upper, lower, merged, (char *)tar, base_text, NULL};
+		char *const argv[] = {"cellad-pack-helper", upper,     lower, merged,
+				      (char *)tar,	    base_text, NULL};
 
 		if (cellad_pack_helper_spawn(argv, pipefd[1], &pid, err) < 0) {
 			close(pipefd[0]);

@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "exec_tty.h"
 #include "image_transfer.h"
 
-/* Set in the helper's environment only ("start", "exec" or "pack"); the helper removes it at once. */
+/* Set in the helper's environment only ("start", "exec", "pack" or "exec-tty"); the helper removes it at once. */
 #define HELPER_ENV "CELLAD_HELPER"
 /* The helper reports its error on this descriptor (the pipe's write end). */
 #define HELPER_ERROR_FD 3
@@ -75,6 +76,10 @@ static void __attribute__((constructor)) helper_entry(int argc, char **argv)
 	if (strcmp(mode, "pack") == 0 && argc == 6) {
 		unsetenv(HELPER_ENV);
 		cellad_pack_helper_main(argv, HELPER_ERROR_FD);
+	}
+	if (strcmp(mode, "exec-tty") == 0 && argc == 5) {
+		unsetenv(HELPER_ENV);
+		cellad_exec_tty_helper_main(argv, HELPER_ERROR_FD);
 	}
 	if (argc != 4)
 		return;
@@ -157,10 +162,8 @@ static void read_message(int fd, char *msg, size_t size)
 	msg[len] = '\0';
 }
 
-/* Starts a helper with stdout/stderr on out_fd/err_fd (-1: /dev/null) and report_fd as its
- * HELPER_ERROR_FD; *pid is the helper. */
-static int helper_spawn(const char *mode, char **argv, int out_fd, int err_fd, int report_fd, pid_t *pid,
-			cella_err_t *err)
+int cellad_helper_spawn(const char *mode, char *const *argv, int out_fd, int err_fd, int report_fd,
+			pid_t *pid, cella_err_t *err)
 {
 	char **env = helper_environ(mode);
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -175,8 +178,8 @@ static int helper_spawn(const char *mode, char **argv, int out_fd, int err_fd, i
 	}
 	*pid = fork();
 	if (*pid == 0)
-		child(null_fd, out_fd >= 0 ? out_fd : null_fd, err_fd >= 0 ? err_fd : null_fd, report_fd, argv,
-		      env);
+		child(null_fd, out_fd >= 0 ? out_fd : null_fd, err_fd >= 0 ? err_fd : null_fd, report_fd,
+		      (char **)argv, env);
 	free_environ(env);
 	close(null_fd);
 	return *pid < 0 ? cella_error_sys(err, "fork") : 0;
@@ -193,7 +196,7 @@ static int helper_run(const char *mode, char **argv, int out_fd, int err_fd, int
 	*status = 0;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cella_error_sys(err, "%s helper for '%s'", mode, argv[2]);
-	if (helper_spawn(mode, argv, out_fd, err_fd, pipefd[1], &pid, err) < 0) {
+	if (cellad_helper_spawn(mode, argv, out_fd, err_fd, pipefd[1], &pid, err) < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return -1;
@@ -208,7 +211,7 @@ static int helper_run(const char *mode, char **argv, int out_fd, int err_fd, int
 
 int cellad_pack_helper_spawn(char *const *argv, int report_fd, pid_t *pid, cella_err_t *err)
 {
-	return helper_spawn("pack", (char **)argv, -1, -1, report_fd, pid, err);
+	return cellad_helper_spawn("pack", argv, -1, -1, report_fd, pid, err);
 }
 
 int cellad_start_helper_run(const char *runtime_root, const char *id, const char *bundle,

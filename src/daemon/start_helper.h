@@ -28,6 +28,12 @@ int cellad_start_helper_run(const char *runtime_root, const char *id, const char
 int cellad_exec_helper_run(const char *runtime_root, const char *id, json_t *process, int out_fd, int err_fd,
 			   int *status, cella_err_t *err);
 
+/*
+ * Starts the helper of mode (argv[0] its name) with stdin /dev/null, stdout/stderr on out_fd/err_fd (-1:
+ * /dev/null) and report_fd as its descriptor 3, in a session of its own; *pid is to be waited for.
+ */
+int cellad_helper_spawn(const char *mode, char *const *argv, int out_fd, int err_fd, int report_fd,
+			pid_t *pid, cella_err_t *err);
 /* Starts the pack helper (image_publish.c: cellad_pack_helper_main) with argv {"cellad-pack-helper", UPPER,
  * LOWER, MERGED, TAR, BASE, NULL}; it reports on report_fd; *pid is to be waited for. */
 int cellad_pack_helper_spawn(char *const *argv, int report_fd, pid_t *pid, cella_err_t *err);

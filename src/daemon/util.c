@@ -16,6 +16,8 @@
 
 #include <cella/cleanup.h>
 
+#include "daemon.h"
+
 char *cellad_now_rfc3339(void)
 {
 	struct timespec ts;
@@ -154,4 +156,14 @@ bool cellad_name_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+bool cellad_stopping(struct cellad *d)
+{
+	bool s;
+
+	pthread_mutex_lock(&d->lock);
+	s = d->stopping;
+	pthread_mutex_unlock(&d->lock);
+	return s;
 }

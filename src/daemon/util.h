@@ -11,6 +11,10 @@
 
 /* "2026-12-06T16:20:00.123456Z" (UTC), malloc'd; NULL when out of memory. */
 char *cellad_now_rfc3339(void);
+struct cellad;
+
+/* Whether cellad is shutting down (d->stopping, read under d->lock): long waits end when it is. */
+bool cellad_stopping(struct cellad *d);
 /* Milliseconds on CLOCK_MONOTONIC: for timeouts. */
 long long cellad_now_ms(void);
 /* A random RFC 4122 version-4 UUID into buf (37 bytes). */

@@ -49,11 +49,12 @@ class Client:
         s.close()
         return code, doc
 
-    def attach(self, op, secret):
-        """(101, headers, socket) or (code, error document, None)."""
+    def attach(self, op, secret, upgrade=True, early=b""):
+        """(101, headers, socket) or (code, error document, None). early: bytes sent with the request."""
         s = self.connect()
-        s.sendall(("GET /1.0/operations/%s/stream?secret=%s HTTP/1.1\r\nHost: cella\r\n"
-                   "Connection: Upgrade\r\nUpgrade: cella-stream\r\n\r\n" % (op, secret)).encode())
+        extra = "Connection: Upgrade\r\nUpgrade: cella-stream\r\n" if upgrade else ""
+        s.sendall(("GET /1.0/operations/%s/stream?secret=%s HTTP/1.1\r\nHost: cella\r\n%s\r\n"
+                   % (op, secret, extra)).encode() + early)
         code, headers = self.read_head(s)
         if code != 101:
             doc = self.read_body(s, headers)
@@ -76,13 +77,12 @@ class Client:
 
     def read_to_eof(self, s, limit=30):
         buf, end = self.pending.pop(s, b""), time.time() + limit
-        while True:
-            if time.time() > end:
-                raise SystemExit("the stream did not end within %d s: %r" % (limit, buf))
+        while time.time() < end:
             c = s.recv(4096)
             if not c:
                 return buf
             buf += c
+        raise SystemExit("the stream was not closed within %d s: %r" % (limit, buf))
 
     def wait(self, op, timeout=60):
         code, doc = self.req("GET", "/1.0/operations/%s/wait?timeout=%d" % (op, timeout))

@@ -20,81 +20,18 @@ write_client() {
 	cat >"$TEST_TMP/client.py" <<'EOF'
 import json, socket, sys, time
 
+from cella_stream import Client
+
 SOCK = sys.argv[1]
-
-def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    s.connect(SOCK)
-    return s
-
-def read_head(s):
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        c = s.recv(1)
-        if not c:
-            raise SystemExit("connection closed inside the reply's header: %r" % head)
-        head += c
-    lines = head.decode().split("\r\n")
-    headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
-    return int(lines[0].split()[1]), headers
-
-def read_body(s, headers):
-    n = int(headers.get("content-length", "0"))
-    body = b""
-    while len(body) < n:
-        c = s.recv(n - len(body))
-        if not c:
-            break
-        body += c
-    return json.loads(body) if body else None
-
-def req(method, path, body=None):
-    s = connect()
-    data = json.dumps(body).encode() if body is not None else b""
-    s.sendall(("%s %s HTTP/1.1\r\nHost: cella\r\nConnection: close\r\nContent-Type: application/json\r\n"
-               "Content-Length: %d\r\n\r\n" % (method, path, len(data))).encode() + data)
-    code, headers = read_head(s)
-    doc = read_body(s, headers)
-    s.close()
-    return code, doc
+C = Client(SOCK)
+connect, req, read_until = C.connect, C.req, C.read_until
+read_head, read_body = Client.read_head, Client.read_body
 
 def attach(op, secret, upgrade=True, early=b""):
-    s = connect()
-    extra = "Connection: Upgrade\r\nUpgrade: cella-stream\r\n" if upgrade else ""
-    s.sendall(("GET /1.0/operations/%s/stream?secret=%s HTTP/1.1\r\nHost: cella\r\n%s\r\n"
-               % (op, secret, extra)).encode() + early)
-    code, headers = read_head(s)
-    if code != 101:
-        doc = read_body(s, headers)
-        s.close()
-        return code, doc, None
-    return code, headers, s
-
-# What a stream delivered past the last needle looked for: the next read starts there.
-pending = {}
-
-def read_until(s, needle, limit=20):
-    buf, end = pending.pop(s, b""), time.time() + limit
-    while needle.encode() not in buf:
-        if time.time() > end:
-            raise SystemExit("no %r in the stream within %d s: %r" % (needle, limit, buf))
-        c = s.recv(4096)
-        if not c:
-            raise SystemExit("stream ended before %r: %r" % (needle, buf))
-        buf += c
-    cut = buf.index(needle.encode()) + len(needle)
-    pending[s] = buf[cut:]
-    return buf[:cut]
+    return C.attach(op, secret, upgrade, early)
 
 def read_to_eof(s, limit=20):
-    buf, end = pending.pop(s, b""), time.time() + limit
-    while time.time() < end:
-        c = s.recv(4096)
-        if not c:
-            return buf
-        buf += c
-    raise SystemExit("the stream was not closed within %d s: %r" % (limit, buf))
+    return C.read_to_eof(s, limit)
 
 def start(cmd, **extra):
     body = {"command": cmd, "interactive": True}
@@ -292,14 +229,14 @@ case_api() {
 	c1_pid=$(init_pid c1)
 	api GET /1.0
 	before=$(cellad_counts)
-	python3 "$TEST_TMP/client.py" "$D/s.sock" refusals || fail "refusals"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" session || fail "session"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" output_before_attach || fail "output before the attach"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" bulk || fail "early input, bulk input and output"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" leftover || fail "a leftover process holding the terminal"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" disconnect || fail "client disconnect"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" refusals || fail "refusals"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" session || fail "session"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" output_before_attach || fail "output before the attach"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" bulk || fail "early input, bulk input and output"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" leftover || fail "a leftover process holding the terminal"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" disconnect || fail "client disconnect"
 	gone "sleep 1000" "$c1_pid"
-	python3 "$TEST_TMP/client.py" "$D/s.sock" unattached || fail "unattached"
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" unattached || fail "unattached"
 	gone "sleep 1001" "$c1_pid"
 	wait_counts "$before"
 	compgen -G "$D/root/tmp/exec-*" >/dev/null && fail "console socket left: $(ls "$D/root/tmp")"
@@ -407,7 +344,7 @@ case_stop() {
 	launch c1
 	local c1_pid
 	c1_pid=$(init_pid c1)
-	python3 "$TEST_TMP/client.py" "$D/s.sock" hold >"$D/hold.out" 2>&1 &
+	PYTHONPATH="$(dirname "$0")" python3 "$TEST_TMP/client.py" "$D/s.sock" hold >"$D/hold.out" 2>&1 &
 	local py=$! rc=0
 	for _ in $(seq 200); do
 		grep -q attached "$D/hold.out" && break

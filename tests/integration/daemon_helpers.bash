@@ -44,15 +44,11 @@ cleanup_daemon() {
 	return 0
 }
 
-# start_daemon DIR: cellad in the foreground (log in DIR/cellad.log); waits, bounded, for GET /1.0.
-start_daemon() {
-	D=$1
-	mkdir -p "$D"
-	# A system container's root is an unprivileged host uid: it must be able to reach its rootfs.
-	chmod 0755 "$TEST_TMP" "$D"
-	"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network "${CELLAD_NETWORK:-none}" ${CELLAD_ARGS:-} --foreground >>"$D/cellad.log" 2>&1 </dev/null &
-	CELLAD_PID=$!
-	for _ in $(seq 200); do
+# wait_answer [CMD]: waits, bounded (15 s), until $CELLAD_PID answers GET /1.0 on $D/s.sock, running CMD
+# at each try; fails with cellad's log when it does not (or dies).
+wait_answer() {
+	for _ in $(seq 300); do
+		[ -n "${1:-}" ] && "$1"
 		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
 			return 0
 		fi
@@ -61,6 +57,17 @@ start_daemon() {
 	done
 	cat "$D/cellad.log"
 	fail "cellad did not answer on $D/s.sock"
+}
+
+# start_daemon DIR: cellad in the foreground (log in DIR/cellad.log); waits, bounded, for GET /1.0.
+start_daemon() {
+	D=$1
+	mkdir -p "$D"
+	# A system container's root is an unprivileged host uid: it must be able to reach its rootfs.
+	chmod 0755 "$TEST_TMP" "$D"
+	"$CELLAD" --root "$D/root" --socket "$D/s.sock" --network "${CELLAD_NETWORK:-none}" ${CELLAD_ARGS:-} --foreground >>"$D/cellad.log" 2>&1 </dev/null &
+	CELLAD_PID=$!
+	wait_answer
 }
 
 # Ends the daemon with SIGTERM (bounded) and checks it exited cleanly (ASan/LSan report nothing).
@@ -152,17 +159,16 @@ start_netns_daemon() {
 		"${vmm_args[@]}" --foreground >>"$D/cellad.log" 2>&1 </dev/null &
 	CELLAD_PID=$!
 	CELLAD_NETNS=
-	for _ in $(seq 300); do
-		[ -n "$CELLAD_NETNS" ] || CELLAD_NETNS=$(readlink "/proc/$CELLAD_PID/ns/net" 2>/dev/null) || true
-		if [ -S "$D/s.sock" ] && api GET /1.0 2>/dev/null && [ "$CODE" = 200 ]; then
-			CELLAD_NETNS=$(readlink "/proc/$CELLAD_PID/ns/net") || fail "cellad's network namespace"
-			return 0
-		fi
-		kill -0 "$CELLAD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$D/cellad.log"
-	fail "cellad did not answer on $D/s.sock"
+	# Noted as soon as unshare made it, so a cellad that never answers is still cleaned up with it.
+	wait_answer note_netns
+	CELLAD_NETNS=$(readlink "/proc/$CELLAD_PID/ns/net") || fail "cellad's network namespace"
+}
+
+note_netns() {
+	local ns
+	ns=$(readlink "/proc/$CELLAD_PID/ns/net" 2>/dev/null) || return 0
+	[ "$ns" != "$(readlink /proc/self/ns/net)" ] && CELLAD_NETNS=$ns
+	return 0
 }
 
 # in_ns CMD...: runs CMD in cellad's network namespace (after start_netns_daemon).

@@ -110,7 +110,7 @@ pool_body() {
 
 case_btrfs_pool() {
 	need_btrfs
-	export -f pool_body mount_btrfs is_subvolume read_only subvolumes exclusive cexec cleanup_daemon start_daemon \
+	export -f pool_body wait_answer mount_btrfs is_subvolume read_only subvolumes exclusive cexec cleanup_daemon start_daemon \
 		stop_daemon api jget wait_op set_state launch instance_status fail
 	export CELLAD RT CELLA TEST_TMP
 	unshare --mount --propagation private bash -c pool_body
@@ -145,7 +145,7 @@ option_body() {
 case_storage_option() {
 	need_btrfs
 	"$CELLAD" --help 2>&1 | grep -q -- --storage || { echo "this cellad has no --storage option"; exit 77; }
-	export -f option_body mount_btrfs is_subvolume cleanup_daemon start_daemon stop_daemon api jget wait_op \
+	export -f option_body wait_answer mount_btrfs is_subvolume cleanup_daemon start_daemon stop_daemon api jget wait_op \
 		set_state launch fail
 	export CELLAD RT TEST_TMP
 	unshare --mount --propagation private bash -c option_body
@@ -178,7 +178,7 @@ publish_body() {
 
 case_btrfs_publish() {
 	need_btrfs
-	export -f publish_body mount_btrfs is_subvolume read_only cexec cleanup_daemon start_daemon stop_daemon api \
+	export -f publish_body wait_answer mount_btrfs is_subvolume read_only cexec cleanup_daemon start_daemon stop_daemon api \
 		jget wait_op set_state launch fail
 	export CELLAD RT CELLA TEST_TMP
 	unshare --mount --propagation private bash -c publish_body

@@ -168,7 +168,7 @@ case_reflink() {
 	need_cmd mkfs.btrfs
 	need_cmd unshare
 	grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null || { echo "needs btrfs in the kernel"; exit 77; }
-	export -f reflink_body cleanup_vm cleanup_daemon start_daemon stop_daemon api jget wait_op set_state \
+	export -f reflink_body wait_answer cleanup_vm cleanup_daemon start_daemon stop_daemon api jget wait_op set_state \
 		import_vm_image config_key fail
 	export VMM BUTTON CELLAD RT TEST_TMP
 	unshare --mount --propagation private bash -c reflink_body

@@ -53,13 +53,7 @@ restart_daemon_in() {
 	nsenter -t "$1" -n -m -- "$CELLAD" --root "$D/root" --socket "$D/s.sock" --network default --vmm "$VMM" \
 		--foreground >>"$D/cellad.log" 2>&1 </dev/null &
 	CELLAD_PID=$!
-	for _ in $(seq 300); do
-		api GET /1.0 2>/dev/null && [ "$CODE" = 200 ] && return 0
-		kill -0 "$CELLAD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$D/cellad.log"
-	fail "cellad did not answer again on $D/s.sock"
+	wait_answer
 }
 
 in_mnt() { nsenter -t "$CELLAD_PID" -m "$@"; }
