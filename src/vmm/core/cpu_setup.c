@@ -23,14 +23,18 @@
 #define APIC_MODE_EXTINT     0x7
 #define APIC_LVT_DELIVERY(m) ((uint32_t)(m) << 8)
 
+/* The table given to KVM stays in vcpu->cpuid (snapshots save it): computed once per vCPU, as
+ * KVM_GET_SUPPORTED_CPUID is one of the slower calls of a VMM's start. */
 static int setup_cpuid(struct vmm *vm, struct vmm_vcpu *vcpu, cella_err_t *err)
 {
-	_cleanup_free_ struct kvm_cpuid2 *cpuid = NULL;
+	struct kvm_cpuid2 *cpuid = NULL;
 
 	/* --cpu-profile paravirt: the KVM leaves let a guest find kvmclock and PV EOI; full hides them. */
 	if (vmm_platform__cpuid(vm->kvm_fd, vcpu->index, vm->cfg->cpus,
 				vm->cfg->cpu_profile == VMM_CPU_PROFILE_PARAVIRT, &cpuid, err) < 0)
 		return -1;
+	free(vcpu->cpuid);
+	vcpu->cpuid = cpuid;
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		return cella_error_sys(err, "KVM_SET_CPUID2");
 	return 0;

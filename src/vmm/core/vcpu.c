@@ -54,11 +54,8 @@ int vmm_vcpu__create(struct vmm *vm, struct vmm_vcpu *vcpu, unsigned index, cell
 	/* A restore sets CPUID, MSRs and the LAPIC from the snapshot: the boot set-up would be wasted time. */
 	if (vm->ram_from_snapshot)
 		return 0;
-	if (vmm_cpu_setup__vcpu(vm, vcpu, err) < 0)
-		return -1;
-	/* The same table cpu_setup gave KVM (vmm_platform__cpuid is deterministic for a host). */
-	return vmm_platform__cpuid(vm->kvm_fd, index, vm->cfg->cpus,
-				   vm->cfg->cpu_profile == VMM_CPU_PROFILE_PARAVIRT, &vcpu->cpuid, err);
+	/* cpu_setup keeps the CPUID table it gave KVM in vcpu->cpuid. */
+	return vmm_cpu_setup__vcpu(vm, vcpu, err);
 }
 
 int vmm_vcpu__set_waiting_for_sipi(struct vmm_vcpu *vcpu, cella_err_t *err)

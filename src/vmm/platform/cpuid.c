@@ -212,44 +212,73 @@ bool vmm_platform__host_hypercalls_hang(void)
 	return access("/sys/module/kvm_pvm", F_OK) == 0;
 }
 
+/*
+ * KVM_GET_SUPPORTED_CPUID into a table with CPUID_EXTRA_ENTRIES spare entries (*capacity), growing it while
+ * KVM says E2BIG. The host's answer does not change while the VMM runs, so it is asked once and copied for
+ * every further vCPU (vCPUs are created one after another, on the main thread).
+ */
+static struct kvm_cpuid2 *supported_cpuid(int kvm_fd, unsigned *capacity, cella_err_t *err)
+{
+	static struct kvm_cpuid2 *cached;
+	unsigned n = CPUID_SUPPORTED_INITIAL;
+	struct kvm_cpuid2 *c;
+	size_t size;
+
+	for (int tries = 0; !cached && tries < 4; tries++, n *= 2) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c) {
+			cella_error_make(err, ENOMEM, "CPUID table");
+			return NULL;
+		}
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			cached = c;
+			break;
+		}
+		free(c);
+		if (errno != E2BIG) {
+			cella_error_sys(err, "KVM_GET_SUPPORTED_CPUID");
+			return NULL;
+		}
+	}
+	if (!cached) {
+		cella_error_make(err, 0, "KVM_GET_SUPPORTED_CPUID: more than %u entries", n / 2);
+		return NULL;
+	}
+	*capacity = cached->nent + CPUID_EXTRA_ENTRIES;
+	size = sizeof(*c) + *capacity * sizeof(c->entries[0]);
+	c = calloc(1, size);
+	if (!c) {
+		cella_error_make(err, ENOMEM, "CPUID table");
+		return NULL;
+	}
+	memcpy(c, cached, sizeof(*c) + cached->nent * sizeof(c->entries[0]));
+	return c;
+}
+
 int vmm_platform__cpuid(int kvm_fd, unsigned vcpu_index, unsigned ncpus, bool paravirt,
 			struct kvm_cpuid2 **out, cella_err_t *err)
 {
-	unsigned n = CPUID_SUPPORTED_INITIAL;
+	unsigned capacity = 0;
+	struct kvm_cpuid2 *c = supported_cpuid(kvm_fd, &capacity, err);
 
 	*out = NULL;
-	for (int tries = 0; tries < 4; tries++, n *= 2) {
-		unsigned capacity = n + CPUID_EXTRA_ENTRIES;
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + capacity * sizeof(c->entries[0]));
-
-		if (!c)
-			return cella_error_make(err, ENOMEM, "CPUID table");
-		c->nent = n;
-		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-			int saved = errno;
-
-			free(c);
-			if (saved == E2BIG)
-				continue;
-			errno = saved;
-			return cella_error_sys(err, "KVM_GET_SUPPORTED_CPUID");
-		}
-		if (vmm_platform__cpuid_edit(c, capacity, vcpu_index, ncpus, paravirt, err) < 0) {
-			free(c);
-			return -1;
-		}
-		/*
-		 * On kvm_pvm a guest's vmcall never returns (kvm-host-notes.md,
-		 * "Instructions that fail at CPL0"), and these three features are
-		 * used through hypercalls (KVM_HC_KICK_CPU, KVM_HC_SEND_IPI,
-		 * KVM_HC_SCHED_YIELD): offered, a Linux guest hangs on its first
-		 * kick unless booted with nopv. Hidden, it falls back to IPIs and
-		 * spinning; kvmclock, PV EOI and steal time need no hypercall.
-		 */
-		if (paravirt && vmm_platform__host_hypercalls_hang())
-			vmm_platform__cpuid_hide_hypercalls(c);
-		*out = c;
-		return 0;
+	if (!c)
+		return -1;
+	if (vmm_platform__cpuid_edit(c, capacity, vcpu_index, ncpus, paravirt, err) < 0) {
+		free(c);
+		return -1;
 	}
-	return cella_error_make(err, 0, "KVM_GET_SUPPORTED_CPUID: more than %u entries", n / 2);
+	/*
+	 * On kvm_pvm a guest's vmcall never returns (kvm-host-notes.md,
+	 * "Instructions that fail at CPL0"), and these three features are
+	 * used through hypercalls (KVM_HC_KICK_CPU, KVM_HC_SEND_IPI,
+	 * KVM_HC_SCHED_YIELD): offered, a Linux guest hangs on its first
+	 * kick unless booted with nopv. Hidden, it falls back to IPIs and
+	 * spinning; kvmclock, PV EOI and steal time need no hypercall.
+	 */
+	if (paravirt && vmm_platform__host_hypercalls_hang())
+		vmm_platform__cpuid_hide_hypercalls(c);
+	*out = c;
+	return 0;
 }
