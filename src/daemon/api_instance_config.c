@@ -38,11 +38,13 @@ static enum MHD_Result update(struct cellad_request *r, json_t *body, bool repla
 		return ret;
 	}
 	old = json_loads(json_string_value(json_object_get(row, "config")), 0, NULL);
+	if (old == NULL)
+		old = json_object();
 	/* A request without config leaves it as it is (a PATCH of {} changes nothing). */
 	change = json_object_get(body, "config") ? json_incref(json_object_get(body, "config"))
 						 : json_object();
-	config = cellad_config_merge(old ? old : json_object(), change,
-				     replace && json_object_get(body, "config"), cellad_row_is_vm(row), &err);
+	config = cellad_config_merge(old, change, replace && json_object_get(body, "config"),
+				     cellad_row_is_vm(row), &err);
 	json_decref(change);
 	json_decref(old);
 	if (config && json_object_get(body, "devices")) {

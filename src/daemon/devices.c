@@ -249,7 +249,7 @@ json_t *cellad_devices_merge(json_t *old, json_t *change, bool replace, bool vm,
 		cella_error_make(err, EINVAL, "devices: expected an object of \"name\": {device}");
 		return NULL;
 	}
-	out = replace ? json_object() : json_deep_copy(old ? old : json_object());
+	out = replace || old == NULL ? json_object() : json_deep_copy(old);
 	json_object_foreach (change, dev, v) {
 		if (json_is_null(v)) {
 			if (!replace && json_object_get(out, dev) == NULL) {

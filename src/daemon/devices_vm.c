@@ -127,7 +127,12 @@ char **cellad_devices_vm_prepare(struct cellad *d, const char *name, json_t *dev
 				cella_error_make(err, ENOMEM, "devices");
 			cella_error_wrap(err, "devices: %s", dev);
 			cellad_devices_vm_release(d, name);
-			cellad_devices_args_free(args);
+			/* asprintf leaves its pointer undefined when it fails: only what was made is freed. */
+			if (ret < 0)
+				args[n] = NULL;
+			for (size_t i = 0; i <= n; i++)
+				free(args[i]);
+			free(args);
 			return NULL;
 		}
 		n++;
