@@ -433,6 +433,41 @@ static int prepare_nic(struct cellad *d, const char *name, char **opt, cella_err
 	return 0;
 }
 
+/* Every TAP of the VM: eth0's and its NIC devices' (persistent TAPs outlive their VMM). */
+static void remove_taps(struct cellad *d, const char *name)
+{
+	cellad_vm_tap_remove(d, name);
+	cellad_devices_vm_release(d, name);
+}
+
+/* The devices' cella-vmm arguments, their TAPs made (cellad_devices_vm_prepare); on failure eth0's TAP goes
+ * too, as prepare_nic made it just before. */
+static char **prepare_devices(struct cellad *d, const char *name, cella_err_t *err)
+{
+	json_t *devices = cellad_devices_load(d, name, err);
+	char **args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
+
+	json_decref(devices);
+	if (args == NULL)
+		cellad_vm_tap_remove(d, name);
+	return args;
+}
+
+/* --console, --console-socket (when the path fits a unix socket) and --api-socket at argv[argc]; the new argc. */
+static size_t add_console_and_api(const char **argv, size_t argc, const char *console,
+				  const char *console_sock, const char *sock)
+{
+	argv[argc++] = "--console";
+	argv[argc++] = console;
+	if (console_sock) {
+		argv[argc++] = "--console-socket";
+		argv[argc++] = console_sock;
+	}
+	argv[argc++] = "--api-socket";
+	argv[argc++] = sock;
+	return argc;
+}
+
 int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, json_t *config,
 		    cella_err_t *err)
 {
@@ -444,7 +479,7 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	size_t argc = 0;
 	struct stat st;
 	long long size;
-	json_t *v, *devices;
+	json_t *v;
 	char **device_args = NULL;
 
 	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0 ||
@@ -466,13 +501,9 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 		cellad_vm_tap_remove(d, name);
 		return cella_error_wrap(err, "start vm '%s'", name);
 	}
-	devices = cellad_devices_load(d, name, err);
-	device_args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
-	json_decref(devices);
-	if (device_args == NULL) {
-		cellad_vm_tap_remove(d, name);
+	device_args = prepare_devices(d, name, err);
+	if (device_args == NULL)
 		return cella_error_wrap(err, "start vm '%s'", name);
-	}
 	argv[argc++] = d->vmm_path;
 	argv[argc++] = "--kernel";
 	argv[argc++] = kernel;
@@ -488,14 +519,7 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	argv[argc++] = memory;
 	argv[argc++] = "--cpus";
 	argv[argc++] = cpus;
-	argv[argc++] = "--console";
-	argv[argc++] = console;
-	if (console_sock) {
-		argv[argc++] = "--console-socket";
-		argv[argc++] = console_sock;
-	}
-	argv[argc++] = "--api-socket";
-	argv[argc++] = sock;
+	argc = add_console_and_api(argv, argc, console, console_sock, sock);
 	if (disk) {
 		argv[argc++] = "--disk";
 		argv[argc++] = disk;
@@ -509,8 +533,7 @@ int cellad_vm_start(struct cellad *d, const char *name, const char *image_dir, j
 	argv[argc] = NULL;
 	if (launch(d, name, argv, err) < 0) {
 		cellad_devices_args_free(device_args);
-		cellad_vm_tap_remove(d, name);
-		cellad_devices_vm_release(d, name);
+		remove_taps(d, name);
 		return cella_error_wrap(err, "start vm '%s'", name);
 	}
 	cellad_devices_args_free(device_args);
@@ -523,9 +546,7 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 			    *console_sock = cellad_vm_console_socket(d, name);
 	const char *argv[12];
 	size_t argc = 0;
-	json_t *devices;
 	char **device_args;
-	bool ok;
 
 	if (sock == NULL || asprintf(&console, "file:%s/%s/console.log", d->instances_dir, name) < 0)
 		return cella_error_make(err, ENOMEM, "restore");
@@ -534,31 +555,19 @@ int cellad_vm_start_restore(struct cellad *d, const char *name, const char *snap
 	/* The snapshot names the TAP and the disk path; both are this instance's own, so re-made here. */
 	if (prepare_nic(d, name, &net, err) < 0)
 		return cella_error_wrap(err, "restore vm '%s'", name);
-	/* So are the TAPs of its NIC devices (the snapshot names them; its disks are the host's, reopened). */
-	devices = cellad_devices_load(d, name, err);
-	device_args = devices ? cellad_devices_vm_prepare(d, name, devices, err) : NULL;
-	json_decref(devices);
-	ok = device_args != NULL;
-	cellad_devices_args_free(device_args);
-	if (!ok) {
-		cellad_vm_tap_remove(d, name);
+	/* So are the TAPs of its NIC devices (the snapshot names them; its disks are the host's, reopened):
+	 * only the TAPs are wanted, not the arguments. */
+	device_args = prepare_devices(d, name, err);
+	if (device_args == NULL)
 		return cella_error_wrap(err, "restore vm '%s'", name);
-	}
+	cellad_devices_args_free(device_args);
 	argv[argc++] = d->vmm_path;
 	argv[argc++] = "--restore";
 	argv[argc++] = snapshot_dir;
-	argv[argc++] = "--console";
-	argv[argc++] = console;
-	if (console_sock) {
-		argv[argc++] = "--console-socket";
-		argv[argc++] = console_sock;
-	}
-	argv[argc++] = "--api-socket";
-	argv[argc++] = sock;
+	argc = add_console_and_api(argv, argc, console, console_sock, sock);
 	argv[argc] = NULL;
 	if (launch(d, name, argv, err) < 0) {
-		cellad_vm_tap_remove(d, name);
-		cellad_devices_vm_release(d, name);
+		remove_taps(d, name);
 		return cella_error_wrap(err, "restore vm '%s' from '%s'", name, snapshot_dir);
 	}
 	return 0;
@@ -612,8 +621,7 @@ int cellad_vm_stop(struct cellad *d, const char *name, int timeout_s, bool force
 	unlink(pid_path);
 	unlink(sock);
 	/* A persistent TAP outlives its VMM: it goes when the VM has stopped (or vanished). */
-	cellad_vm_tap_remove(d, name);
-	cellad_devices_vm_release(d, name);
+	remove_taps(d, name);
 	return 0;
 }
 
