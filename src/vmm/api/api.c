@@ -60,6 +60,19 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The request's JSON body (new reference; duplicate keys refused) or NULL with the error located. */
+static json_t *parse_body(const struct vmm_http_request *req, cella_err_t *err)
+{
+	json_error_t jerr;
+	json_t *body =
+		json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (body == NULL)
+		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
+	return body;
+}
+
 static int route_root(struct vmm_api *api, const struct vmm_http_request *req, const char *id, json_t **resp,
 		      cella_err_t *err)
 {
@@ -78,18 +91,14 @@ static int route_put_state(struct vmm_api *api, const struct vmm_http_request *r
 			   json_t **resp, cella_err_t *err)
 {
 	static const char *const states[] = {"paused", "running", "shutdown", "force-shutdown"};
-	json_error_t jerr;
 	_cleanup_free_ char *unused = NULL;
 	json_t *body, *state;
 	const char *s;
 	int status = 400;
 
-	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
-	if (body == NULL) {
-		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
-				 jerr.column, jerr.text);
+	body = parse_body(req, err);
+	if (body == NULL)
 		return 400;
-	}
 	state = json_object_get(body, "state");
 	if (!json_is_string(state)) {
 		cella_error_make(
@@ -119,7 +128,6 @@ out:
 static int route_put_snapshot(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
 			      json_t **resp, cella_err_t *err)
 {
-	json_error_t jerr;
 	json_t *body, *v;
 	const char *path, *type = "full";
 	bool resume = true;
@@ -129,12 +137,9 @@ static int route_put_snapshot(struct vmm_api *api, const struct vmm_http_request
 		cella_error_make(err, 0, "this VMM cannot take snapshots");
 		return 404;
 	}
-	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
-	if (body == NULL) {
-		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
-				 jerr.column, jerr.text);
+	body = parse_body(req, err);
+	if (body == NULL)
 		return 400;
-	}
 	if (!json_is_object(body)) {
 		cella_error_make(err, 0, "request body: expected an object {\"path\": ..., \"type\": ...}");
 		goto out;
@@ -213,7 +218,6 @@ static int route_get_device(struct vmm_api *api, const struct vmm_http_request *
 static int route_patch_device(struct vmm_api *api, const struct vmm_http_request *req, const char *id,
 			      json_t **resp, cella_err_t *err)
 {
-	json_error_t jerr;
 	json_t *body;
 	int status;
 
@@ -221,12 +225,9 @@ static int route_patch_device(struct vmm_api *api, const struct vmm_http_request
 		cella_error_make(err, 0, "this VMM cannot update devices");
 		return 404;
 	}
-	body = json_loadb(req->body ? req->body : "", req->content_length, JSON_REJECT_DUPLICATES, &jerr);
-	if (body == NULL) {
-		cella_error_make(err, 0, "request body: invalid JSON at line %d column %d: %s", jerr.line,
-				 jerr.column, jerr.text);
+	body = parse_body(req, err);
+	if (body == NULL)
 		return 400;
-	}
 	status = api->ops->update_device(api->opaque, id, body, err) < 0 ? error_status(*err, 500) : 204;
 	json_decref(body);
 	return status;
