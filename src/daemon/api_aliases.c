@@ -7,14 +7,6 @@
 #include "images.h"
 #include "util.h"
 
-static enum MHD_Result reply_err(struct cellad_request *r, unsigned status, cella_err_t *err)
-{
-	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
-}
-
 static json_t *alias_json(json_t *row)
 {
 	return json_pack("{s:O, s:O, s:O}", "name", json_object_get(row, "name"), "description",
@@ -36,7 +28,7 @@ enum MHD_Result cellad_api_aliases_list(struct cellad_request *r)
 		    NULL, 0, &rows, &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
 		json_decref(out);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	json_array_foreach (rows, i, row) {
@@ -62,7 +54,7 @@ enum MHD_Result cellad_api_alias_get(struct cellad_request *r)
 		    "i.id = a.image_id WHERE a.name = ?",
 		    DB_ARGS(DB_TEXT(r->arg)), &row, &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	if (row == NULL)
@@ -107,7 +99,7 @@ enum MHD_Result cellad_api_aliases_post(struct cellad_request *r)
 		pthread_mutex_unlock(&d->lock);
 		json_decref(src);
 		json_decref(body);
-		return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+		return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 	}
 	json_decref(src);
 	if (cellad_db_run(d->db, "INSERT INTO image_aliases (name, image_id, description) VALUES (?, ?, ?)",
@@ -135,7 +127,7 @@ enum MHD_Result cellad_api_alias_delete(struct cellad_request *r)
 	if (cellad_db_run(r->d->db, "DELETE FROM image_aliases WHERE name = ?", DB_ARGS(DB_TEXT(r->arg)),
 			  &changes, &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	if (changes == 0)

@@ -16,14 +16,6 @@
 #include "operations.h"
 #include "util.h"
 
-static enum MHD_Result reply_err(struct cellad_request *r, unsigned status, cella_err_t *err)
-{
-	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
-}
-
 enum MHD_Result cellad_api_images_list(struct cellad_request *r)
 {
 	struct cellad *d = r->d;
@@ -36,7 +28,7 @@ enum MHD_Result cellad_api_images_list(struct cellad_request *r)
 	if (cellad_db_query(d->db, "SELECT * FROM images ORDER BY created_at", NULL, 0, &rows, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		json_decref(out);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	json_array_foreach (rows, i, row) {
 		char url[128];
@@ -116,7 +108,7 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 		aliases = parse_aliases(
 			NULL, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Cella-Aliases"), &err);
 		if (aliases == NULL)
-			return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+			return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		args = json_pack("{s:s, s:o}", "tarball", r->upload_path, "aliases", aliases);
 		/* A file made by GET /1.0/images/FP/export carries its metadata: imported as such. */
 		if (cellad_tar_is_export(r->upload_path))
@@ -144,7 +136,7 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 			aliases = parse_aliases(json_object_get(body, "aliases"), NULL, &err);
 			if (aliases == NULL) {
 				json_decref(body);
-				return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+				return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 			}
 			ret = cellad_image_publish_request(r, body, aliases);
 			json_decref(body);
@@ -174,7 +166,7 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 		aliases = parse_aliases(json_object_get(body, "aliases"), NULL, &err);
 		if (aliases == NULL) {
 			json_decref(body);
-			return reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+			return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		}
 		args = json_pack("{s:s, s:o, s:o, s:b}", "directory", path, "aliases", aliases, "properties",
 				 props ? json_incref(props) : json_object(), "vm",
@@ -185,7 +177,7 @@ enum MHD_Result cellad_api_images_post(struct cellad_request *r)
 	if (cellad_op_submit_locked(d, "Importing image", json_pack("{s:[]}", "images"), args, fn, &op,
 				    &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	/* The upload now belongs to the operation, which removes it. */
@@ -214,7 +206,7 @@ enum MHD_Result cellad_api_image_get(struct cellad_request *r)
 	pthread_mutex_unlock(&r->d->lock);
 	json_decref(row);
 	if (out == NULL)
-		return reply_err(r, MHD_HTTP_NOT_FOUND, &err);
+		return cellad_reply_err(r, MHD_HTTP_NOT_FOUND, &err);
 	return cellad_reply_sync(r, MHD_HTTP_OK, out);
 }
 
@@ -229,7 +221,7 @@ enum MHD_Result cellad_api_image_delete(struct cellad_request *r)
 	row = image_row_locked(d, r->arg, &err);
 	if (row == NULL) {
 		pthread_mutex_unlock(&d->lock);
-		return reply_err(r, MHD_HTTP_NOT_FOUND, &err);
+		return cellad_reply_err(r, MHD_HTTP_NOT_FOUND, &err);
 	}
 	snprintf(url, sizeof(url), "/1.0/images/%s", json_string_value(json_object_get(row, "fingerprint")));
 	if (cellad_op_submit_locked(d, "Deleting image", json_pack("{s:[s]}", "images", url),
@@ -237,7 +229,7 @@ enum MHD_Result cellad_api_image_delete(struct cellad_request *r)
 				    cellad_op_image_delete, &op, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		json_decref(row);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	json_decref(row);

@@ -13,7 +13,6 @@ static enum MHD_Result update(struct cellad_request *r, json_t *body, bool repla
 	struct cellad *d = r->d;
 	cella_err_t err = NULL;
 	json_t *row = NULL, *old, *config, *change, *devices = NULL, *op = NULL, *v, *args;
-	enum MHD_Result ret;
 	const char *key;
 	char url[300];
 
@@ -33,9 +32,7 @@ static enum MHD_Result update(struct cellad_request *r, json_t *body, bool repla
 		pthread_mutex_unlock(&d->lock);
 		if (err == NULL)
 			return cellad_reply_error(r, MHD_HTTP_NOT_FOUND, "instance '%s' not found", r->arg);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	old = json_loads(json_string_value(json_object_get(row, "config")), 0, NULL);
 	if (old == NULL)
@@ -60,9 +57,7 @@ static enum MHD_Result update(struct cellad_request *r, json_t *body, bool repla
 	json_decref(row);
 	if (config == NULL) {
 		pthread_mutex_unlock(&d->lock);
-		ret = cellad_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 	}
 	snprintf(url, sizeof(url), "/1.0/instances/%s", r->arg);
 	args = json_pack("{s:s, s:o}", "name", r->arg, "config", config);
@@ -71,9 +66,7 @@ static enum MHD_Result update(struct cellad_request *r, json_t *body, bool repla
 	if (cellad_op_submit_locked(d, "Updating instance", json_pack("{s:[s]}", "instances", url), args,
 				    cellad_op_instance_config, &op, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return cellad_reply_async(r, op);

@@ -19,14 +19,6 @@
 	"SELECT instances.*, images.fingerprint FROM instances LEFT JOIN images ON images.id = " \
 	"instances.image_id"
 
-static enum MHD_Result reply_err(struct cellad_request *r, unsigned status, cella_err_t *err)
-{
-	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
-}
-
 enum MHD_Result cellad_api_instances_list(struct cellad_request *r)
 {
 	bool recursion = cellad_request_query(r, "recursion") != NULL;
@@ -38,7 +30,7 @@ enum MHD_Result cellad_api_instances_list(struct cellad_request *r)
 	if (cellad_db_query(r->d->db, INSTANCE_SELECT " ORDER BY instances.name", NULL, 0, &rows, &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
 		json_decref(out);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	json_array_foreach (rows, i, row) {
@@ -106,7 +98,7 @@ static enum MHD_Result submit(struct cellad_request *r, const char *description,
 	if (cellad_op_submit_locked(r->d, description, json_pack("{s:[s]}", "instances", url), args, fn, &op,
 				    &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	return cellad_reply_async(r, op);
@@ -186,7 +178,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 	if (cellad_instance_config_validate(config, &err) < 0 ||
 	    (vm && cellad_vm_config_validate(config, &err) < 0) ||
 	    cellad_devices_validate(devices, vm, &err) < 0) {
-		ret = reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+		ret = cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 		goto out;
 	}
 	config_text = config ? json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
@@ -206,7 +198,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 			if (err == NULL)
 				cella_error_make(&err, 0,
 						 "source: a vm needs an image (alias or fingerprint)");
-			ret = reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
+			ret = cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 			goto out;
 		}
 	}
@@ -228,7 +220,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 			ret = cellad_reply_error(r, MHD_HTTP_CONFLICT, "name: instance '%s' already exists",
 						 name);
 		} else {
-			ret = reply_err(r, 500, &err);
+			ret = cellad_reply_err(r, 500, &err);
 		}
 		goto out;
 	}
@@ -240,7 +232,7 @@ enum MHD_Result cellad_api_instances_post(struct cellad_request *r)
 				  DB_TEXT(config_text), DB_TEXT(devices_text), DB_TEXT(now)),
 			  NULL, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		ret = reply_err(r, 500, &err);
+		ret = cellad_reply_err(r, 500, &err);
 		goto out;
 	}
 	args = json_pack("{s:s, s:b, s:b, s:b}", "name", name, "default_image", default_image, "privileged",

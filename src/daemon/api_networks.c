@@ -17,12 +17,8 @@ enum MHD_Result cellad_api_networks_list(struct cellad_request *r)
 			json_t *net = cellad_network_json(r->d, CELLAD_NETWORK_NAME, &err);
 
 			if (net == NULL) {
-				enum MHD_Result ret =
-					cellad_reply_error(r, 500, "%s", cella_error_string(err));
-
-				cella_error_release(&err);
 				json_decref(out);
-				return ret;
+				return cellad_reply_err(r, 500, &err);
 			}
 			json_array_append_new(out, net);
 		} else {
@@ -36,11 +32,8 @@ enum MHD_Result cellad_api_network_get(struct cellad_request *r)
 {
 	cella_err_t err = NULL;
 	json_t *net = cellad_network_json(r->d, r->arg, &err);
-	enum MHD_Result ret;
 
 	if (net)
 		return cellad_reply_sync(r, MHD_HTTP_OK, net);
-	ret = cellad_reply_error(r, err->errno_value == ENOENT ? 404 : 500, "%s", cella_error_string(err));
-	cella_error_release(&err);
-	return ret;
+	return cellad_reply_err(r, err->errno_value == ENOENT ? 404 : 500, &err);
 }

@@ -24,10 +24,7 @@ enum MHD_Result cellad_api_operations_list(struct cellad_request *r)
 			    &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
 		json_decref(out);
-		enum MHD_Result ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	/* Incus groups the URLs by status: {"running": [...], "success": [...], ...}. */

@@ -147,10 +147,7 @@ enum MHD_Result cellad_api_metrics(struct cellad_request *r)
 	if (cellad_db_query(d->db, "SELECT name, type, state FROM instances ORDER BY name", NULL, 0, &rows,
 			    &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		enum MHD_Result ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	f = open_memstream(&text, &len);

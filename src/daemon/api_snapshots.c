@@ -8,13 +8,10 @@
 #include "instances.h"
 #include "snapshots.h"
 
+/* 404 for what does not exist, 500 for the rest. */
 static enum MHD_Result reply_err(struct cellad_request *r, cella_err_t *err)
 {
-	enum MHD_Result ret = cellad_reply_error(r, (*err)->errno_value == ENOENT ? 404 : 500, "%s",
-						 cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
+	return cellad_reply_err(r, (*err)->errno_value == ENOENT ? 404 : 500, err);
 }
 
 /* True when the instance exists (*vm: it is a VM); false after replying 404 (or 500). */

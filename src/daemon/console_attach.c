@@ -76,14 +76,6 @@ static int op_console(struct cellad *d, struct cellad_op *op, cella_err_t *err)
 	return ret;
 }
 
-static enum MHD_Result fail(struct cellad_request *r, unsigned status, cella_err_t *err)
-{
-	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
-}
-
 /* POST {"type": "console", "width": N, "height": N} (Incus's body; the size means nothing to a serial line). */
 enum MHD_Result cellad_api_instance_console_attach(struct cellad_request *r)
 {
@@ -115,7 +107,7 @@ enum MHD_Result cellad_api_instance_console_attach(struct cellad_request *r)
 	if (cellad_db_query_one(d->db, "SELECT name, type, state FROM instances WHERE name = ?",
 				DB_ARGS(DB_TEXT(r->arg)), &row, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		return fail(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (row == NULL)
@@ -134,11 +126,11 @@ enum MHD_Result cellad_api_instance_console_attach(struct cellad_request *r)
 		cella_error_make(&err, 0, "vm '%s' is %s: only a running VM has a console to attach to",
 				 r->arg, state ? state : "in no known state");
 		json_decref(row);
-		return fail(r, MHD_HTTP_BAD_REQUEST, &err);
+		return cellad_reply_err(r, MHD_HTTP_BAD_REQUEST, &err);
 	}
 	json_decref(row);
 	if (cellad_exec_tty_new(d, secret, &err) < 0)
-		return fail(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	snprintf(url, sizeof(url), "/1.0/instances/%s", r->arg);
 	pthread_mutex_lock(&d->lock);
 	rc = cellad_op_submit_thread_locked(d, "Showing console", json_pack("{s:[s]}", "instances", url),
@@ -150,7 +142,7 @@ enum MHD_Result cellad_api_instance_console_attach(struct cellad_request *r)
 	pthread_mutex_unlock(&d->lock);
 	if (rc < 0) {
 		cellad_exec_tty_drop(secret);
-		return fail(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	return cellad_reply_async(r, op);
 }

@@ -56,14 +56,11 @@ static enum MHD_Result submit_interactive(struct cellad_request *r, json_t *body
 	char secret[CELLAD_EXEC_SECRET_LEN + 1], url[320];
 	cella_err_t err = NULL;
 	json_t *args, *op = NULL;
-	enum MHD_Result ret;
 	int rc;
 
 	if (cellad_exec_tty_new(r->d, secret, &err) < 0) {
 		json_decref(body);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	args = json_pack("{s:s, s:O, s:o, s:s?, s:O?, s:O?, s:s}", "name", r->arg, "command", cmd,
 			 "environment", env ? json_incref(env) : json_object(), "cwd", cwd, "width",
@@ -80,9 +77,7 @@ static enum MHD_Result submit_interactive(struct cellad_request *r, json_t *body
 	pthread_mutex_unlock(&r->d->lock);
 	if (rc < 0) {
 		cellad_exec_tty_drop(secret);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	return cellad_reply_async(r, op);
 }
@@ -187,9 +182,7 @@ enum MHD_Result cellad_api_instance_exec(struct cellad_request *r)
 	if (cellad_op_submit_locked(r->d, "Executing command", json_pack("{s:[s]}", "instances", url), args,
 				    cellad_op_instance_exec, &op, &err) < 0) {
 		pthread_mutex_unlock(&r->d->lock);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&r->d->lock);
 	return cellad_reply_async(r, op);

@@ -157,9 +157,7 @@ enum MHD_Result cellad_api_operation_control(struct cellad_request *r)
 			"65535");
 	rc = cellad_exec_tty_resize(r->arg, cols, rows, &err);
 	if (rc < 0) {
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	if (rc == 0)
 		return no_session(r);

@@ -69,6 +69,8 @@ enum MHD_Result cellad_reply_sync(struct cellad_request *r, unsigned status, jso
 enum MHD_Result cellad_reply_async(struct cellad_request *r, json_t *operation);
 enum MHD_Result cellad_reply_error(struct cellad_request *r, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An error reply whose message is err's (which is released). */
+enum MHD_Result cellad_reply_err(struct cellad_request *r, unsigned status, cella_err_t *err);
 enum MHD_Result cellad_reply_text(struct cellad_request *r, unsigned status, const char *content_type,
 				  char *text);
 /* Parses the JSON body; on failure replies 400 itself and returns NULL (with *result set). */

@@ -132,3 +132,11 @@ const char *cellad_request_query(struct cellad_request *r, const char *key)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
+
+enum MHD_Result cellad_reply_err(struct cellad_request *r, unsigned status, cella_err_t *err)
+{
+	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
+
+	cella_error_release(err);
+	return ret;
+}

@@ -27,14 +27,6 @@
 /* metadata.json is small: anything larger is not one of ours. */
 #define MAX_METADATA (1 << 20)
 
-static enum MHD_Result reply_err(struct cellad_request *r, unsigned status, cella_err_t *err)
-{
-	enum MHD_Result ret = cellad_reply_error(r, status, "%s", cella_error_string(*err));
-
-	cella_error_release(err);
-	return ret;
-}
-
 /* Serves the (already unlinked) file behind fd as the reply; takes fd. */
 static enum MHD_Result reply_file(struct cellad_request *r, int fd, const char *fingerprint)
 {
@@ -79,7 +71,7 @@ enum MHD_Result cellad_api_image_export(struct cellad_request *r)
 	json_decref(src);
 	json_decref(row);
 	if (image == NULL)
-		return reply_err(r, MHD_HTTP_NOT_FOUND, &err);
+		return cellad_reply_err(r, MHD_HTTP_NOT_FOUND, &err);
 	fp = json_string_value(json_object_get(image, "fingerprint"));
 	type = json_string_value(json_object_get(image, "type"));
 	opts.prefix = strcmp(type, "virtual-machine") == 0 ? "vm" : "rootfs";
@@ -96,11 +88,11 @@ enum MHD_Result cellad_api_image_export(struct cellad_request *r)
 		json_decref(image);
 		if (err == NULL)
 			cella_error_make(&err, ENOMEM, "export");
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	if (cellad_tar_write_tree(tree, tar, &opts, &err) < 0) {
 		json_decref(image);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	/* Unlinked at once: the open file is all the reply needs, and nothing is left behind. */
 	fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -108,7 +100,7 @@ enum MHD_Result cellad_api_image_export(struct cellad_request *r)
 	if (fd < 0) {
 		json_decref(image);
 		cella_error_sys(&err, "open '%s'", tar);
-		return reply_err(r, 500, &err);
+		return cellad_reply_err(r, 500, &err);
 	}
 	{
 		char fingerprint[65];

@@ -70,7 +70,6 @@ enum MHD_Result cellad_image_publish_request(struct cellad_request *r, json_t *b
 	const char *name = json_string_value(json_object_get(source, "name"));
 	json_t *row = NULL, *op = NULL, *args;
 	cella_err_t err = NULL;
-	enum MHD_Result ret;
 	bool missing = false;
 	char url[128];
 	const char *key;
@@ -101,9 +100,7 @@ enum MHD_Result cellad_image_publish_request(struct cellad_request *r, json_t *b
 		pthread_mutex_unlock(&d->lock);
 		json_decref(row);
 		json_decref(aliases);
-		ret = cellad_reply_error(r, status, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, status, &err);
 	}
 	json_decref(row);
 	snprintf(url, sizeof(url), "/1.0/instances/%s", name);
@@ -113,9 +110,7 @@ enum MHD_Result cellad_image_publish_request(struct cellad_request *r, json_t *b
 				    json_pack("{s:[], s:[s]}", "images", "instances", url), args,
 				    cellad_op_image_publish, &op, &err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		ret = cellad_reply_error(r, 500, "%s", cella_error_string(err));
-		cella_error_release(&err);
-		return ret;
+		return cellad_reply_err(r, 500, &err);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return cellad_reply_async(r, op);
