@@ -45,6 +45,7 @@ static uint32_t fill(const struct iovec *iov, unsigned n, uint64_t limit, uint64
 static void rng_queue_kick(struct vdev *dev, unsigned q)
 {
 	struct vdev_rng *rng = to_rng(dev);
+	bool used = false;
 
 	while (vdev_pop(dev, 0) > 0) {
 		struct virtq_chain *c = dev->chain;
@@ -53,8 +54,12 @@ static void rng_queue_kick(struct vdev *dev, unsigned q)
 		rng->requests++;
 		rng->bytes += len;
 		vdev_push(dev, 0, c->head, c->epoch, len);
+		used = true;
 	}
-	vdev_signal(dev, 0);
+	/* A kick that used nothing (the look at the queue when the driver starts it, a repeated notification)
+	 * interrupts nobody: the guest's used ring has not changed. */
+	if (used)
+		vdev_signal(dev, 0);
 }
 
 static void rng_describe(struct vdev *dev, json_t *o)
